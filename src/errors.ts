@@ -1,0 +1,122 @@
+// The project's one error type. Every failure a user can cause (bad bytecode, bad assembly, a
+// program that traps or runs away) is a BpfError with a stage, a stable code from ERROR_CODES and,
+// where one applies, the instruction index (the 8-byte slot number, as the kernel counts). Tests
+// assert `code` and `insn`, never the wording.
+
+export const STAGES = ['decode', 'asm', 'load', 'verify', 'compile', 'run', 'cli'] as const;
+export type Stage = (typeof STAGES)[number];
+
+/** Stable error codes. The text is the default summary; messages add the specifics. */
+export const ERROR_CODES = {
+  // decode: raw bytecode
+  EMPTY_PROGRAM: 'program has no instructions',
+  TRUNCATED: 'program length is not a multiple of 8 bytes',
+  TOO_LARGE: 'program has more instructions than the limit',
+  UNKNOWN_OPCODE: 'unknown opcode',
+  RESERVED_FIELD: 'reserved field is not zero',
+  BAD_FIELD: 'field has a value the opcode does not allow',
+  BAD_REGISTER: 'register number out of range',
+  LDDW_TRUNCATED: 'lddw is missing its second half',
+  LDDW_BAD_SECOND: 'second half of lddw has non-zero fields',
+  JUMP_OUT_OF_RANGE: 'jump target outside the program',
+  JUMP_INTO_LDDW: 'jump target is the second half of an lddw',
+  CALL_OUT_OF_RANGE: 'local call target outside the program',
+  WRITE_R10: 'r10 is read-only',
+  // asm: assembly text
+  ASM_SYNTAX: 'assembly syntax error',
+  ASM_UNKNOWN_MNEMONIC: 'unknown mnemonic',
+  ASM_BAD_OPERAND: 'bad operand',
+  ASM_UNDEFINED_LABEL: 'undefined label',
+  ASM_DUPLICATE_LABEL: 'label defined twice',
+  ASM_OUT_OF_RANGE: 'value out of range',
+  // run: traps at run time
+  OUT_OF_BOUNDS: 'memory access outside every region the VM knows',
+  BUDGET_EXHAUSTED: 'instruction budget exhausted',
+  CALL_DEPTH: 'call depth exceeds 8 frames',
+  UNKNOWN_HELPER: 'call to a helper nobody registered',
+  HELPER_FAILED: 'helper failed',
+  FELL_OFF_END: 'execution ran past the last instruction',
+  INPUT_TOO_LARGE: 'input does not fit the VM memory',
+  NOT_LOADED: 'no program loaded',
+  UNSUPPORTED: 'not supported by this engine',
+  // compile: the JIT
+  COMPILE_FAILED: 'translation to WebAssembly failed',
+  // cli
+  USAGE: 'bad command line',
+  IO: 'cannot read or write a file',
+  BAD_INPUT: 'input is malformed',
+} as const;
+export type ErrorCode = keyof typeof ERROR_CODES;
+
+export interface BpfErrorInit {
+  /** Instruction index (slot number) the error is about. */
+  readonly insn?: number | undefined;
+  /** Source line (assembly line, or C line from BTF line info). */
+  readonly line?: number | undefined;
+  readonly cause?: unknown;
+}
+
+export class BpfError extends Error {
+  override readonly name: string = 'BpfError';
+  readonly stage: Stage;
+  readonly code: ErrorCode;
+  readonly insn: number | undefined;
+  readonly line: number | undefined;
+  /** The specific message without the `stage:` prefix and location suffix. */
+  readonly detail: string;
+
+  constructor(stage: Stage, code: ErrorCode, detail?: string, init: BpfErrorInit = {}) {
+    const text = detail ?? ERROR_CODES[code];
+    let where = '';
+    if (init.insn !== undefined) where += ` at insn ${init.insn}`;
+    if (init.line !== undefined) where += ` (line ${init.line})`;
+    super(`${stage}: ${text}${where}`, init.cause !== undefined ? { cause: init.cause } : undefined);
+    this.stage = stage;
+    this.code = code;
+    this.insn = init.insn;
+    this.line = init.line;
+    this.detail = text;
+  }
+
+  /** A plain object for `--json` output. */
+  toJSON(): { code: ErrorCode; insn: number | null; message: string } {
+    return { code: this.code, insn: this.insn ?? null, message: this.message };
+  }
+}
+
+/** Bytecode that does not decode. */
+export class DecodeError extends BpfError {
+  override readonly name = 'DecodeError';
+  constructor(code: ErrorCode, detail?: string, init?: BpfErrorInit) {
+    super('decode', code, detail, init);
+  }
+}
+
+/** Assembly text that does not assemble. */
+export class AsmError extends BpfError {
+  override readonly name = 'AsmError';
+  constructor(code: ErrorCode, detail?: string, init?: BpfErrorInit) {
+    super('asm', code, detail, init);
+  }
+}
+
+/** A trap while a program runs: bad memory access, budget, call depth, helper failure. */
+export class RunError extends BpfError {
+  override readonly name = 'RunError';
+  constructor(code: ErrorCode, detail?: string, init?: BpfErrorInit) {
+    super('run', code, detail, init);
+  }
+}
+
+/** The JIT could not translate a program. */
+export class CompileError extends BpfError {
+  override readonly name = 'CompileError';
+  constructor(code: ErrorCode, detail?: string, init?: BpfErrorInit) {
+    super('compile', code, detail, init);
+  }
+}
+
+/** For `switch` statements that must cover every member of a union. */
+export function assertNever(value: never, what = 'value'): never {
+  throw new BpfError('run', 'UNSUPPORTED', `internal: unhandled ${what} ${String(value)}`);
+}
