@@ -1,0 +1,42 @@
+// The contract between the Vm (src/vm.ts) and an execution engine (interpreter or JIT).
+// Both engines run a decoded Program against the same VmMemory and HelperRegistry, so their
+// results (r0, memory, traps) can be compared bit for bit.
+
+import type { Program } from '../isa/insn.js';
+import type { HelperRegistry } from './helpers.js';
+import type { VmMemory } from './memory.js';
+
+export type EngineName = 'interp' | 'jit';
+
+/** One executed instruction, for `--trace`: the registers it changed (index -> new value). */
+export interface TraceStep {
+  readonly pc: number;
+  readonly depth: number;
+  readonly changed: ReadonlyMap<number, bigint>;
+}
+export type TraceSink = (step: TraceStep) => void;
+
+export interface ExecEnv {
+  readonly memory: VmMemory;
+  readonly helpers: HelperRegistry;
+  /** Instructions a single run may execute before it stops with BUDGET_EXHAUSTED. */
+  readonly budget: number;
+  /** Interpreter only: called after every executed instruction. */
+  readonly trace?: TraceSink | undefined;
+}
+
+export interface Executable {
+  /**
+   * Run from the entry with r1 = `r1`, r2 = `r2`, r10 = top of frame 0.
+   * Returns r0 as an unsigned 64-bit value; throws RunError on a trap.
+   */
+  run(r1: number, r2: number): bigint;
+  /** Instructions executed by the last run (interpreter exact; JIT may report -1). */
+  readonly executed: number;
+}
+
+export interface Engine {
+  readonly name: EngineName;
+  /** Make a program runnable in `env` (the JIT translates and instantiates here). */
+  prepare(program: Program, env: ExecEnv): Executable;
+}

@@ -1,0 +1,60 @@
+// The linear-memory layout shared by every engine. One WebAssembly.Memory per loaded object;
+// the interpreter and the JIT read and write the same ArrayBuffer, so a pointer has the same
+// value in both and results compare bit for bit.
+//
+//   0x0000 ┌────────────────────┐
+//          │ zero page          │  never valid: a null pointer faults
+//   0x1000 ├────────────────────┤
+//          │ runtime scratch    │  r0 slot, helper argument slots, trap info, budget
+//   0x2000 ├────────────────────┤
+//          │ call stack         │  8 frames x 512 B; frame i is [0x2000 + i*512, +512),
+//          │                    │  its r10 is the frame's top (exclusive end)
+//   0x3000 ├────────────────────┤
+//          │ context            │  struct xdp_md / __sk_buff / tracing ctx (4 KiB)
+//   0x4000 ├────────────────────┤
+//          │ packet / input     │  headroom, then the data the program runs on
+//          ├────────────────────┤  DATA_BASE + data capacity
+//          │ maps and map heaps │  (the maps-and-helpers issue)
+//          └────────────────────┘
+
+export const WASM_PAGE = 65536;
+
+export const NULL_END = 0x1000;
+
+/** Runtime scratch: fixed slots the engines and helpers share. */
+export const SCRATCH_BASE = 0x1000;
+/** Full 64-bit r0 after a run (the JIT returns its low half as i32). */
+export const R0_SLOT = SCRATCH_BASE + 0x00;
+/** Helper arguments r1..r5 (8 bytes each) written before a helper call. */
+export const ARGS_SLOT = SCRATCH_BASE + 0x08;
+/** Slot index of the instruction that trapped (JIT). */
+export const TRAP_PC_SLOT = SCRATCH_BASE + 0x30;
+/** Remaining instruction budget (JIT), i64. */
+export const BUDGET_SLOT = SCRATCH_BASE + 0x38;
+/** Trap kind (JIT), i32. */
+export const TRAP_KIND_SLOT = SCRATCH_BASE + 0x40;
+export const SCRATCH_END = 0x2000;
+
+export const STACK_BASE = 0x2000;
+export const FRAME_SIZE = 512;
+export const MAX_FRAMES = 8;
+export const STACK_END = STACK_BASE + FRAME_SIZE * MAX_FRAMES;
+
+/** r10 of call frame `depth` (0 = the entry program). */
+export const frameTop = (depth: number): number => STACK_BASE + FRAME_SIZE * (depth + 1);
+
+export const CTX_BASE = 0x3000;
+export const CTX_SIZE = 0x1000;
+
+/** Room before the packet data for xdp_adjust_head / adjust_meta (XDP_PACKET_HEADROOM). */
+export const HEADROOM = 256;
+export const PACKET_BASE = 0x4000;
+/** Where input memory or packet data starts. */
+export const DATA_BASE = PACKET_BASE + HEADROOM;
+/** Default capacity for input memory / packet data (grows the memory when asked for more). */
+export const DEFAULT_DATA_CAPACITY = 0x10000;
+
+/** Bytes of linear memory needed for a given data capacity, rounded up to Wasm pages. */
+export function memoryPagesFor(dataCapacity: number, extra = 0): number {
+  return Math.ceil((DATA_BASE + dataCapacity + extra) / WASM_PAGE);
+}
