@@ -35,17 +35,23 @@ export interface HelperDef {
   readonly id: number;
   readonly name: string;
   readonly fn: HelperFn;
+  /**
+   * Optional implementation inside WebAssembly (an exported function of a module that shares the
+   * VM memory) with signature (r1 i64, r2 i64, r3 i64, r4 i64, r5 i64) -> i64. JIT code calls it
+   * directly, never leaving Wasm; `fn` must compute the same thing (the interpreter uses it).
+   */
+  readonly wasm?: ((...args: bigint[]) => bigint) | undefined;
 }
 
 export class HelperRegistry {
   private readonly byId = new Map<number, HelperDef>();
 
   /** Add or replace the helper with this id. */
-  register(id: number, fn: HelperFn, name = `helper_${id}`): this {
+  register(id: number, fn: HelperFn, name = `helper_${id}`, wasm?: HelperDef['wasm']): this {
     if (!Number.isInteger(id) || id < 0 || id > 0x7fffffff) {
       throw new RunError('BAD_INPUT', `helper id ${id} is not a non-negative 32-bit integer`);
     }
-    this.byId.set(id, Object.freeze({ id, name, fn }));
+    this.byId.set(id, Object.freeze({ id, name, fn, wasm }));
     return this;
   }
 
