@@ -70,7 +70,10 @@ export class BpfError extends Error {
     let where = '';
     if (init.insn !== undefined) where += ` at insn ${init.insn}`;
     if (init.line !== undefined) where += ` (line ${init.line})`;
-    super(`${stage}: ${text}${where}`, init.cause !== undefined ? { cause: init.cause } : undefined);
+    super(
+      `${stage}: ${text}${where}`,
+      init.cause !== undefined ? { cause: init.cause } : undefined,
+    );
     this.stage = stage;
     this.code = code;
     this.insn = init.insn;

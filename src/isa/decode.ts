@@ -58,14 +58,22 @@ function checkField(
   switch (rule) {
     case 'zero':
       if (value !== 0) {
-        throw new DecodeError('RESERVED_FIELD', `${info.mnemonic}: reserved field ${field} is ${value}, must be 0`, {
-          insn: pc,
-        });
+        throw new DecodeError(
+          'RESERVED_FIELD',
+          `${info.mnemonic}: reserved field ${field} is ${value}, must be 0`,
+          {
+            insn: pc,
+          },
+        );
       }
       return;
     case 'reg':
       if (value >= NUM_REGS) {
-        throw new DecodeError('BAD_REGISTER', `${info.mnemonic}: invalid ${field} register r${value}`, { insn: pc });
+        throw new DecodeError(
+          'BAD_REGISTER',
+          `${info.mnemonic}: invalid ${field} register r${value}`,
+          { insn: pc },
+        );
       }
       return;
     case 'any':
@@ -94,7 +102,10 @@ export function decode(bytes: Uint8Array): Program {
   const slots = bytes.length / INSN_SIZE;
   if (slots === 0) throw new DecodeError('EMPTY_PROGRAM');
   if (slots > MAX_INSNS) {
-    throw new DecodeError('TOO_LARGE', `program has ${slots} instructions, the limit is ${MAX_INSNS}`);
+    throw new DecodeError(
+      'TOO_LARGE',
+      `program has ${slots} instructions, the limit is ${MAX_INSNS}`,
+    );
   }
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const insns: Insn[] = [];
@@ -107,20 +118,32 @@ export function decode(bytes: Uint8Array): Program {
     checkField(info, 'off', info.off, raw.off, pc);
     checkField(info, 'imm', info.imm, raw.imm, pc);
     if (info.immValues !== null && !info.immValues.includes(raw.imm)) {
-      throw new DecodeError('BAD_FIELD', `${info.mnemonic}: imm must be one of ${info.immValues.join(', ')}, not ${raw.imm}`, {
-        insn: pc,
-      });
+      throw new DecodeError(
+        'BAD_FIELD',
+        `${info.mnemonic}: imm must be one of ${info.immValues.join(', ')}, not ${raw.imm}`,
+        {
+          insn: pc,
+        },
+      );
     }
     if (info.writesDst && raw.dst === FP_REG) {
-      throw new DecodeError('WRITE_R10', `${info.mnemonic} writes r10, the read-only frame pointer`, { insn: pc });
+      throw new DecodeError(
+        'WRITE_R10',
+        `${info.mnemonic} writes r10, the read-only frame pointer`,
+        { insn: pc },
+      );
     }
     let imm64: bigint;
     const start = pc;
     if (info.kind === 'lddw') {
       if (raw.src > MAX_LDDW_SRC) {
-        throw new DecodeError('BAD_FIELD', `lddw: src ${raw.src} is not a known pseudo source (0-${MAX_LDDW_SRC})`, {
-          insn: pc,
-        });
+        throw new DecodeError(
+          'BAD_FIELD',
+          `lddw: src ${raw.src} is not a known pseudo source (0-${MAX_LDDW_SRC})`,
+          {
+            insn: pc,
+          },
+        );
       }
       if (pc + 1 >= slots) throw new DecodeError('LDDW_TRUNCATED', undefined, { insn: pc });
       const hi = readRaw(view, pc + 1);
@@ -138,7 +161,15 @@ export function decode(bytes: Uint8Array): Program {
     }
     indexOfPc[start] = insns.length;
     insns.push(
-      Object.freeze({ pc: start, code: info.code, dst: raw.dst, src: raw.src, off: raw.off, imm: raw.imm, imm64 }),
+      Object.freeze({
+        pc: start,
+        code: info.code,
+        dst: raw.dst,
+        src: raw.src,
+        off: raw.off,
+        imm: raw.imm,
+        imm64,
+      }),
     );
   }
   const program: Program = { insns: Object.freeze(insns), slots, indexOfPc };
@@ -162,9 +193,13 @@ export function checkTargets(program: Program): void {
       );
     }
     if (program.indexOfPc[target] === -1) {
-      throw new DecodeError('JUMP_INTO_LDDW', `${info.mnemonic} to ${target} lands in the second half of an lddw`, {
-        insn: insn.pc,
-      });
+      throw new DecodeError(
+        'JUMP_INTO_LDDW',
+        `${info.mnemonic} to ${target} lands in the second half of an lddw`,
+        {
+          insn: insn.pc,
+        },
+      );
     }
   }
 }

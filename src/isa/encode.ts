@@ -17,7 +17,12 @@ export interface InsnFields {
 /** Build an instruction at slot `pc`, with the variant field the code requires. */
 export function makeInsn(code: Code, pc: number, fields: InsnFields = {}): Insn {
   const info = infoOf(code);
-  const f = { dst: fields.dst ?? 0, src: fields.src ?? 0, off: fields.off ?? 0, imm: fields.imm ?? 0 };
+  const f = {
+    dst: fields.dst ?? 0,
+    src: fields.src ?? 0,
+    off: fields.off ?? 0,
+    imm: fields.imm ?? 0,
+  };
   if (info.variant !== null) f[info.variant.field] = info.variant.value;
   let imm64: bigint;
   if (info.kind === 'lddw') {
@@ -27,7 +32,15 @@ export function makeInsn(code: Code, pc: number, fields: InsnFields = {}): Insn 
     f.imm |= 0;
     imm64 = BigInt.asUintN(64, BigInt(f.imm));
   }
-  return Object.freeze({ pc, code, dst: f.dst, src: f.src, off: (f.off << 16) >> 16, imm: f.imm, imm64 });
+  return Object.freeze({
+    pc,
+    code,
+    dst: f.dst,
+    src: f.src,
+    off: (f.off << 16) >> 16,
+    imm: f.imm,
+    imm64,
+  });
 }
 
 /** Encode instructions into little-endian bytecode. lddw emits two slots. */

@@ -36,17 +36,7 @@ export type FieldRule =
   | 'variant'; // the value that selects this code among the opcode's variants
 
 export type Semantic =
-  | 'alu'
-  | 'jmp'
-  | 'call'
-  | 'exit'
-  | 'lddw'
-  | 'ldabs'
-  | 'ldind'
-  | 'ldx'
-  | 'st'
-  | 'stx'
-  | 'atomic';
+  'alu' | 'jmp' | 'call' | 'exit' | 'lddw' | 'ldabs' | 'ldind' | 'ldx' | 'st' | 'stx' | 'atomic';
 
 export interface InsnInfo {
   readonly code: CodeT;
@@ -104,7 +94,10 @@ for (const w of [64, 32] as const) {
         kind: 'alu',
         mnemonic: mn + sfx,
         form: s === 'K' ? 'alu_k' : 'alu_x',
-        variant: op === 'DIV' || op === 'MOD' || (op === 'MOV' && s === 'X') ? { field: 'off', value: 0 } : null,
+        variant:
+          op === 'DIV' || op === 'MOD' || (op === 'MOV' && s === 'X')
+            ? { field: 'off', value: 0 }
+            : null,
         dst: 'reg',
         src: s === 'K' ? 'zero' : 'reg',
         off: op === 'DIV' || op === 'MOD' || (op === 'MOV' && s === 'X') ? 'variant' : 'zero',

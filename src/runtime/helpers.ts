@@ -87,7 +87,10 @@ export class HelperRegistry {
     } catch (cause) {
       if (cause instanceof RunError) throw cause;
       const why = cause instanceof Error ? cause.message : String(cause);
-      throw new RunError('HELPER_FAILED', `helper ${def.name} (${id}) failed: ${why}`, { insn: pc, cause });
+      throw new RunError('HELPER_FAILED', `helper ${def.name} (${id}) failed: ${why}`, {
+        insn: pc,
+        cause,
+      });
     }
     return toU64(ret, def, pc);
   }
@@ -96,7 +99,11 @@ export class HelperRegistry {
 function toU64(ret: bigint | number, def: HelperDef, pc: number): bigint {
   if (typeof ret === 'bigint') return BigInt.asUintN(64, ret);
   if (!Number.isInteger(ret)) {
-    throw new RunError('HELPER_FAILED', `helper ${def.name} (${def.id}) returned ${ret}, not an integer`, { insn: pc });
+    throw new RunError(
+      'HELPER_FAILED',
+      `helper ${def.name} (${def.id}) returned ${ret}, not an integer`,
+      { insn: pc },
+    );
   }
   return BigInt.asUintN(64, BigInt(ret));
 }

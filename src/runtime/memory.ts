@@ -77,7 +77,12 @@ export class VmMemory {
     this.ensure(DATA_BASE + data.length);
     this.bytes.set(data, DATA_BASE);
     this.dataLength = data.length;
-    this.setRegion({ name: 'input', start: DATA_BASE, end: DATA_BASE + data.length, writable: true });
+    this.setRegion({
+      name: 'input',
+      start: DATA_BASE,
+      end: DATA_BASE + data.length,
+      writable: true,
+    });
     return DATA_BASE;
   }
 

@@ -1,5 +1,16 @@
 import { describe, expect, it } from 'vitest';
-import { ALL_INSNS, Alu, AtomicOp, Cls, Code, Jmp, Mode, Size, Src, variantsOf } from '../../src/isa/index.js';
+import {
+  ALL_INSNS,
+  Alu,
+  AtomicOp,
+  Cls,
+  Code,
+  Jmp,
+  Mode,
+  Size,
+  Src,
+  variantsOf,
+} from '../../src/isa/index.js';
 
 // Rebuild each code's opcode byte from the named field constants and compare with the literal.
 function expectedOpcode(name: string): number {
@@ -53,14 +64,20 @@ function expectedOpcode(name: string): number {
 }
 
 describe('opcode table', () => {
-  it.each(ALL_INSNS.map((i) => [i.name, i] as const))('%s matches its field constants', (name, info) => {
-    expect(info.opcode).toBe(expectedOpcode(name));
-    expect(info.code & 0xff).toBe(info.opcode);
-    expect(variantsOf(info.opcode)).toContain(info);
-  });
+  it.each(ALL_INSNS.map((i) => [i.name, i] as const))(
+    '%s matches its field constants',
+    (name, info) => {
+      expect(info.opcode).toBe(expectedOpcode(name));
+      expect(info.code & 0xff).toBe(info.opcode);
+      expect(variantsOf(info.opcode)).toContain(info);
+    },
+  );
 
   it('atomic variants carry the RFC 9669 imm values', () => {
-    expect(ALL_INSNS.find((i) => i.code === Code.ATOMIC64_CMPXCHG)?.variant).toEqual({ field: 'imm', value: AtomicOp.CMPXCHG });
+    expect(ALL_INSNS.find((i) => i.code === Code.ATOMIC64_CMPXCHG)?.variant).toEqual({
+      field: 'imm',
+      value: AtomicOp.CMPXCHG,
+    });
     expect(ALL_INSNS.find((i) => i.code === Code.ATOMIC32_FETCH_XOR)?.variant).toEqual({
       field: 'imm',
       value: AtomicOp.XOR | AtomicOp.FETCH,
