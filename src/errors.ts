@@ -45,6 +45,24 @@ export const ERROR_CODES = {
   USAGE: 'bad command line',
   IO: 'cannot read or write a file',
   BAD_INPUT: 'input is malformed',
+  // maps: creating maps and using them from the host
+  BAD_MAP: 'map definition is invalid',
+  MAP_UNSUPPORTED: 'map type not supported',
+  MAP_ERROR: 'map operation failed',
+  // load: ELF objects (the loader in src/elf/)
+  ELF_TRUNCATED: 'object file ends before a header, section or table it declares',
+  ELF_BAD_MAGIC: 'not an ELF file',
+  ELF_BAD_CLASS: 'not a 64-bit little-endian ELF file',
+  ELF_BAD_MACHINE: 'ELF machine is not BPF',
+  ELF_BAD_SECTION: 'section header is invalid',
+  ELF_BAD_STRING: 'string offset outside its table or not terminated',
+  ELF_BAD_SYMBOL: 'symbol is invalid',
+  ELF_BAD_RELOC: 'relocation is invalid',
+  BTF_CORRUPT: 'BTF or BTF.ext data is invalid',
+  MAP_BAD_DEF: 'map definition is invalid',
+  MAP_UNKNOWN_TYPE: 'unknown map type',
+  PROG_NOT_FOUND: 'no such program in the object',
+  PROG_BAD_CODE: 'program section is invalid',
 } as const;
 export type ErrorCode = keyof typeof ERROR_CODES;
 
@@ -116,6 +134,14 @@ export class CompileError extends BpfError {
   override readonly name = 'CompileError';
   constructor(code: ErrorCode, detail?: string, init?: BpfErrorInit) {
     super('compile', code, detail, init);
+  }
+}
+
+/** An object file (ELF, BTF, map definitions) that does not load. */
+export class LoadError extends BpfError {
+  override readonly name = 'LoadError';
+  constructor(code: ErrorCode, detail?: string, init?: BpfErrorInit) {
+    super('load', code, detail, init);
   }
 }
 
