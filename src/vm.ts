@@ -1,0 +1,186 @@
+// The Vm: the one public object for loading and running a program (ubpf-like). It owns the
+// memory and the helper registry, picks an engine by name from a small registry, and turns a
+// run into a RunResult. Engines register themselves here ('interp' always; the JIT when its
+// module is imported and calls registerEngine).
+
+import { BpfError, RunError } from './errors.js';
+import { assembleProgram } from './isa/asm.js';
+import { checkTargets, decode } from './isa/decode.js';
+import type { Program } from './isa/insn.js';
+import { interpEngine } from './interp/interp.js';
+import type { Engine, EngineName, ExecEnv, Executable, TraceSink } from './runtime/engine.js';
+import { type HelperFn, HelperRegistry } from './runtime/helpers.js';
+import { DEFAULT_DATA_CAPACITY } from './runtime/layout.js';
+import { VmMemory } from './runtime/memory.js';
+
+const engines = new Map<EngineName, Engine>([[interpEngine.name, interpEngine]]);
+
+/** Make an engine available to `new Vm({ engine })` and `vm.setEngine`, replacing any same-named one. */
+export function registerEngine(engine: Engine): void {
+  engines.set(engine.name, engine);
+}
+
+/** Names of the engines registered so far. */
+export function engineNames(): EngineName[] {
+  return [...engines.keys()];
+}
+
+function engineByName(name: EngineName): Engine {
+  const engine = engines.get(name);
+  if (engine === undefined) {
+    throw new BpfError(
+      'load',
+      'UNSUPPORTED',
+      `engine '${name}' is not registered (have: ${[...engines.keys()].join(', ')})`,
+    );
+  }
+  return engine;
+}
+
+export interface VmOptions {
+  /** Default 'interp'. */
+  readonly engine?: EngineName | undefined;
+  /** Instructions a run may execute before BUDGET_EXHAUSTED. Default 1_000_000. */
+  readonly budget?: number | undefined;
+  /** Bytes reserved for input/packet data (memory grows if an input needs more). */
+  readonly dataCapacity?: number | undefined;
+}
+
+export interface RunOptions {
+  /** Called after every executed instruction (interpreter only). */
+  readonly trace?: TraceSink | undefined;
+}
+
+export interface RunResult {
+  /** r0 at exit, as an unsigned 64-bit value. */
+  readonly r0: bigint;
+  /** r0 read as a signed 64-bit value. */
+  readonly r0Signed: bigint;
+  /** The input region after the run (what the program left there). */
+  readonly output: Uint8Array;
+  /** Instructions executed (the JIT may report -1). */
+  readonly executed: number;
+  readonly engine: EngineName;
+}
+
+export const DEFAULT_BUDGET = 1_000_000;
+
+export class Vm {
+  readonly memory: VmMemory;
+  readonly helpers: HelperRegistry = new HelperRegistry();
+  private engineImpl: Engine;
+  private prog: Program | undefined;
+  private exe: Executable | undefined;
+  private budgetValue: number;
+  /** Trace sink of the run in progress; read by engines through `env.trace`. */
+  private currentTrace: TraceSink | undefined;
+  private readonly env: ExecEnv;
+
+  constructor(options: VmOptions = {}) {
+    this.engineImpl = engineByName(options.engine ?? 'interp');
+    this.budgetValue = checkBudget(options.budget ?? DEFAULT_BUDGET);
+    this.memory = new VmMemory(options.dataCapacity ?? DEFAULT_DATA_CAPACITY);
+    // One env for the Vm's lifetime; budget and trace are read when a run starts, so changing
+    // them does not need a new prepare.
+    // eslint-disable-next-line @typescript-eslint/no-this-alias
+    const vm = this;
+    this.env = {
+      memory: this.memory,
+      helpers: this.helpers,
+      get budget(): number {
+        return vm.budgetValue;
+      },
+      get trace(): TraceSink | undefined {
+        return vm.currentTrace;
+      },
+    };
+  }
+
+  /** The current engine's name. */
+  get engine(): EngineName {
+    return this.engineImpl.name;
+  }
+
+  /** The loaded program, if any. */
+  get program(): Program | undefined {
+    return this.prog;
+  }
+
+  get budget(): number {
+    return this.budgetValue;
+  }
+
+  set budget(value: number) {
+    this.budgetValue = checkBudget(value);
+  }
+
+  /** Switch engines; a loaded program is prepared again for the new one. */
+  setEngine(name: EngineName): this {
+    this.engineImpl = engineByName(name);
+    this.exe = undefined;
+    if (this.prog !== undefined) this.exe = this.engineImpl.prepare(this.prog, this.env);
+    return this;
+  }
+
+  /**
+   * Load a program: raw bytecode (decoded strictly), a decoded Program (its jump targets are
+   * checked), or assembly text. The engine prepares it at once, so compile errors surface here.
+   */
+  load(code: Uint8Array | Program | string): this {
+    let program: Program;
+    if (typeof code === 'string') program = assembleProgram(code);
+    else if (code instanceof Uint8Array) program = decode(code);
+    else {
+      checkTargets(code);
+      program = code;
+    }
+    this.exe = this.engineImpl.prepare(program, this.env);
+    this.prog = program;
+    return this;
+  }
+
+  /** Register (or replace) helper `id`. A JIT engine re-prepares on the next run. */
+  registerHelper(id: number, fn: HelperFn, name?: string): this {
+    this.helpers.register(id, fn, name);
+    if (this.engineImpl.name !== 'interp') this.exe = undefined;
+    return this;
+  }
+
+  /**
+   * Run the loaded program on a copy of `input` (r1 = its address, r2 = its length) with a
+   * clean stack. Returns r0 and the input region as the program left it.
+   * @throws RunError on a trap, NOT_LOADED without a program.
+   */
+  run(input: Uint8Array = new Uint8Array(0), opts: RunOptions = {}): RunResult {
+    const program = this.prog;
+    if (program === undefined) throw new RunError('NOT_LOADED', 'load a program before run');
+    if (opts.trace !== undefined && this.engineImpl.name !== 'interp') {
+      throw new RunError('UNSUPPORTED', `tracing needs the interpreter, not '${this.engine}'`);
+    }
+    this.exe ??= this.engineImpl.prepare(program, this.env);
+    const exe = this.exe;
+    const addr = this.memory.setInput(input);
+    this.memory.clearStack();
+    this.currentTrace = opts.trace;
+    let r0: bigint;
+    try {
+      r0 = exe.run(addr, input.length);
+    } finally {
+      this.currentTrace = undefined;
+    }
+    return {
+      r0,
+      r0Signed: BigInt.asIntN(64, r0),
+      output: this.memory.input(),
+      executed: exe.executed,
+      engine: this.engineImpl.name,
+    };
+  }
+}
+
+function checkBudget(value: number): number {
+  if (!Number.isSafeInteger(value) || value < 0) {
+    throw new BpfError('load', 'BAD_INPUT', `budget must be a non-negative integer, not ${value}`);
+  }
+  return value;
+}
