@@ -133,6 +133,15 @@ export function decode(bytes: Uint8Array): Program {
         { insn: pc },
       );
     }
+    if (info.writesSrc && raw.src === FP_REG) {
+      throw new DecodeError(
+        'WRITE_R10',
+        `${info.mnemonic} writes its source r10, the read-only frame pointer`,
+        {
+          insn: pc,
+        },
+      );
+    }
     let imm64: bigint;
     const start = pc;
     if (info.kind === 'lddw') {

@@ -57,13 +57,15 @@ export interface InsnInfo {
   readonly immValues: readonly number[] | null;
   /** True when the instruction writes its dst register (r10 may not be written). */
   readonly writesDst: boolean;
+  /** True when it writes its src register: atomic fetch forms and xchg (cmpxchg writes r0). */
+  readonly writesSrc: boolean;
   /** 8, 16, 32 or 64: operand width (ALU/JMP) or access size (memory). */
   readonly width: 8 | 16 | 32 | 64;
   /** One line: what it does. */
   readonly doc: string;
 }
 
-type Row = Omit<InsnInfo, 'code' | 'name' | 'opcode' | 'cls'>;
+type Row = Omit<InsnInfo, 'code' | 'name' | 'opcode' | 'cls' | 'writesSrc'>;
 const rows = new Map<CodeName, Row>();
 const def = (name: CodeName, row: Row): void => {
   rows.set(name, row);
@@ -475,7 +477,19 @@ for (const name of Object.keys(Code) as CodeName[]) {
   if (row === undefined) throw new TypeError(`opcode table: no row for ${name}`);
   const code = Code[name];
   const opcode = code & 0xff;
-  const entry: InsnInfo = Object.freeze({ code, name, opcode, cls: opcode & 0x07, ...row });
+  const writesSrc =
+    row.kind === 'atomic' &&
+    row.variant !== null &&
+    (row.variant.value & AtomicOp.FETCH) !== 0 &&
+    row.variant.value !== AtomicOp.CMPXCHG;
+  const entry: InsnInfo = Object.freeze({
+    code,
+    name,
+    opcode,
+    cls: opcode & 0x07,
+    ...row,
+    writesSrc,
+  });
   info.set(code, entry);
   byOpcode[opcode]?.push(entry);
 }

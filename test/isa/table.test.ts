@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
+import { DecodeError } from '../../src/errors.js';
 import {
   ALL_INSNS,
+  decode,
   Alu,
   AtomicOp,
   Cls,
@@ -92,5 +94,34 @@ describe('opcode table', () => {
       expect(seen.has(key), key).toBe(false);
       seen.add(key);
     }
+  });
+});
+
+describe('r10 is read-only in the decoder', () => {
+  it.each([
+    ['lock fetch add', AtomicOp.ADD | AtomicOp.FETCH, 'WRITE_R10'],
+    ['lock xchg', AtomicOp.XCHG, 'WRITE_R10'],
+    ['lock add (no fetch)', AtomicOp.ADD, null],
+    ['lock cmpxchg (writes r0)', AtomicOp.CMPXCHG, null],
+  ])('%s with src r10', (_name, imm, code) => {
+    const bytes = new Uint8Array(16);
+    bytes.set([0xdb, 0xa1, 0xf8, 0xff]); // lock ... [r1-8], r10
+    new DataView(bytes.buffer).setInt32(4, imm, true);
+    bytes[8] = 0x95;
+    if (code === null) {
+      expect(decode(bytes).insns.length).toBe(2);
+      return;
+    }
+    const err = (() => {
+      try {
+        decode(bytes);
+      } catch (e) {
+        return e;
+      }
+      return undefined;
+    })();
+    expect(err).toBeInstanceOf(DecodeError);
+    expect((err as DecodeError).code).toBe(code);
+    expect((err as DecodeError).insn).toBe(0);
   });
 });
