@@ -31,6 +31,11 @@ export interface Executable {
    * Returns r0 as an unsigned 64-bit value; throws RunError on a trap.
    */
   run(r1: number, r2: number): bigint;
+  /**
+   * Optional fast path: the same run, returning only r0's low 32 bits as an unsigned number
+   * (no BigInt). The JIT implements it.
+   */
+  runLow?(r1: number, r2: number): number;
   /** Instructions executed by the last run (interpreter exact; JIT may report -1). */
   readonly executed: number;
 }
