@@ -104,8 +104,16 @@ describe('Vm.run', () => {
     expect(codeOf(thrown(() => new Vm().run()))).toEqual(['NOT_LOADED', undefined]);
   });
 
-  it('grows memory for an input beyond the data capacity', () => {
-    const vm = new Vm({ dataCapacity: 16 }).load(`
+  it('refuses an input beyond the data capacity (maps live after the data area)', () => {
+    const vm = new Vm({ dataCapacity: 16 }).load('mov %r0, %r2\nexit\n');
+    expect(vm.run(new Uint8Array(16)).r0).toBe(16n);
+    expect(() => vm.run(new Uint8Array(17))).toThrow(
+      expect.objectContaining({ code: 'INPUT_TOO_LARGE' }),
+    );
+  });
+
+  it('takes inputs as large as a configured data capacity', () => {
+    const vm = new Vm({ dataCapacity: 70001 }).load(`
       mov %r0, %r2
       add %r1, 70000
       ldxb %r3, [%r1+0]

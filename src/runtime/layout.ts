@@ -33,6 +33,11 @@ export const TRAP_PC_SLOT = SCRATCH_BASE + 0x30;
 export const BUDGET_SLOT = SCRATCH_BASE + 0x38;
 /** Trap kind (JIT), i32. */
 export const TRAP_KIND_SLOT = SCRATCH_BASE + 0x40;
+/**
+ * Current virtual CPU (u32). Per-CPU maps pick their slot with it and
+ * bpf_get_smp_processor_id returns it, so the two always agree.
+ */
+export const CPU_SLOT = SCRATCH_BASE + 0x48;
 export const SCRATCH_END = 0x2000;
 
 export const STACK_BASE = 0x2000;

@@ -30,7 +30,11 @@ export class VmMemory {
   /** The input/packet region currently exposed to programs. */
   private dataLength = 0;
 
+  /** Bytes available for input/packet data at DATA_BASE; maps are placed after it. */
+  readonly dataCapacity: number;
+
   constructor(dataCapacity: number = DEFAULT_DATA_CAPACITY) {
+    this.dataCapacity = dataCapacity;
     const pages = memoryPagesFor(dataCapacity);
     this.memory = new WebAssembly.Memory({ initial: pages, maximum: 65536 });
     this.u8 = new Uint8Array(this.memory.buffer);
@@ -74,6 +78,12 @@ export class VmMemory {
    * Returns its address. An empty input still gets a valid (empty) address.
    */
   setInput(data: Uint8Array): number {
+    if (data.length > this.dataCapacity) {
+      throw new RunError(
+        'INPUT_TOO_LARGE',
+        `input of ${data.length} bytes exceeds the data capacity of ${this.dataCapacity} bytes`,
+      );
+    }
     this.ensure(DATA_BASE + data.length);
     this.bytes.set(data, DATA_BASE);
     this.dataLength = data.length;

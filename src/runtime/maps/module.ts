@@ -1,0 +1,79 @@
+// Compiles maps.wat (once per process, with wabt) and instantiates it against a VM memory.
+// The compiled module is shared; each VmMemory gets its own instance.
+
+import initWabt from 'wabt';
+import { BpfError } from '../../errors.js';
+import { CPU_SLOT } from '../layout.js';
+import type { VmMemory } from '../memory.js';
+
+/** A helper with the eBPF ABI: (r1..r5) -> r0, as Wasm i64 (BigInt in JS). */
+export type WasmHelper = (r1: bigint, r2: bigint, r3: bigint, r4: bigint, r5: bigint) => bigint;
+
+/** What maps.wat exports. */
+export interface MapExports {
+  readonly map_lookup_elem: WasmHelper;
+  readonly map_update_elem: WasmHelper;
+  readonly map_delete_elem: WasmHelper;
+  readonly perf_event_output: WasmHelper;
+  readonly map_push_elem: WasmHelper;
+  readonly map_pop_elem: WasmHelper;
+  readonly map_peek_elem: WasmHelper;
+  readonly ringbuf_output: WasmHelper;
+  readonly ringbuf_reserve: WasmHelper;
+  readonly ringbuf_submit: WasmHelper;
+  readonly ringbuf_discard: WasmHelper;
+  readonly ringbuf_query: WasmHelper;
+  readonly map_lookup_percpu_elem: WasmHelper;
+  host_lookup(map: number, key: number, cpu: number): number;
+  host_update(map: number, key: number, values: number, flags: bigint): number;
+  host_delete(map: number, key: number): number;
+  host_next_key(map: number, key: number, next: number): number;
+  tail_call_target(map: number, index: number): number;
+}
+
+/** maps.wat next to this file: read from disk under Node, fetched in a browser. */
+async function readWat(): Promise<string> {
+  const url = new URL('./maps.wat', import.meta.url);
+  if (url.protocol === 'file:') {
+    const { readFile } = await import('node:fs/promises');
+    return readFile(url, 'utf8');
+  }
+  return (await fetch(url)).text();
+}
+
+async function compile(): Promise<WebAssembly.Module> {
+  const text = await readWat();
+  const wabt = await initWabt();
+  const parsed = wabt.parseWat('maps.wat', text, { bulk_memory: true });
+  try {
+    parsed.validate();
+    // copy: wabt hands out a view typed over ArrayBufferLike
+    return new WebAssembly.Module(new Uint8Array(parsed.toBinary({}).buffer));
+  } finally {
+    parsed.destroy();
+  }
+}
+
+// Compiled at import (top-level await) so createMaps can stay synchronous. A failure is kept and
+// reported as a BpfError on first use rather than breaking every importer.
+let compileFailure: unknown;
+const compiled: WebAssembly.Module | undefined = await compile().catch((cause: unknown) => {
+  compileFailure = cause;
+  return undefined;
+});
+
+/** The compiled maps module (for AOT or JIT code that wants to import it itself). */
+export function mapsModule(): WebAssembly.Module {
+  if (compiled === undefined) {
+    throw new BpfError('load', 'MAP_ERROR', 'maps.wat does not compile', { cause: compileFailure });
+  }
+  return compiled;
+}
+
+/** Instantiate the map operations over `memory`. */
+export function instantiateMaps(memory: VmMemory): MapExports {
+  const instance = new WebAssembly.Instance(mapsModule(), {
+    env: { memory: memory.memory, cpu_slot: CPU_SLOT },
+  });
+  return instance.exports as unknown as MapExports;
+}
