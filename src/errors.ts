@@ -63,6 +63,37 @@ export const ERROR_CODES = {
   MAP_UNKNOWN_TYPE: 'unknown map type',
   PROG_NOT_FOUND: 'no such program in the object',
   PROG_BAD_CODE: 'program section is invalid',
+  // run: standard helpers (src/runtime/helpers/)
+  DEADLOCK: 'bpf_spin_lock on a lock the program already holds',
+  BAD_CALLBACK: 'callback is not a subprogram entry, or the engine cannot call back',
+  // verify: the static checks of src/verifier/ (the kernel's verifier rules)
+  VERIFY_UNREACHABLE: 'instruction is unreachable',
+  VERIFY_JUMP_OUT_OF_SUBPROG: 'jump leaves its subprogram',
+  VERIFY_FALL_OFF: 'subprogram does not end in exit or jump',
+  VERIFY_RECURSION: 'recursive bpf-to-bpf call',
+  VERIFY_CALL_DEPTH: 'call chain deeper than 8 frames',
+  VERIFY_STACK_DEPTH: 'combined stack of a call chain exceeds 512 bytes',
+  VERIFY_UNSUPPORTED_INSN: 'instruction not allowed here',
+  VERIFY_UNINIT_REG: 'register read before it is written',
+  VERIFY_INVALID_MEM: 'memory access through a register that is not a valid pointer',
+  VERIFY_MAYBE_NULL: 'pointer may be NULL: check it first',
+  VERIFY_OUT_OF_BOUNDS: 'memory access outside its region',
+  VERIFY_UNBOUNDED_OFFSET: 'variable offset not bounded enough to prove the access safe',
+  VERIFY_UNINIT_STACK: 'read of stack bytes never written',
+  VERIFY_MISALIGNED: 'misaligned access',
+  VERIFY_CTX_ACCESS: 'invalid access to the program context',
+  VERIFY_READONLY: 'write into read-only memory',
+  VERIFY_PTR_ARITH: 'pointer arithmetic not allowed',
+  VERIFY_PTR_COMPARE: 'pointer comparison not allowed',
+  VERIFY_UNKNOWN_HELPER: 'call to an unknown helper',
+  VERIFY_HELPER_PROG_TYPE: 'helper not allowed for this program type',
+  VERIFY_HELPER_ARG: 'helper argument has the wrong type or size',
+  VERIFY_REF_LEAK: 'reference (ring buffer record) not released',
+  VERIFY_BAD_RETURN: 'bad value in r0 at exit',
+  VERIFY_INFINITE_LOOP: 'infinite loop',
+  VERIFY_TOO_COMPLEX: 'program too complex to verify (1,000,000 instructions processed)',
+  // run: objects (src/runtime/object/)
+  TAIL_CALL: 'tail call outside an object run',
 } as const;
 export type ErrorCode = keyof typeof ERROR_CODES;
 
@@ -134,6 +165,14 @@ export class CompileError extends BpfError {
   override readonly name = 'CompileError';
   constructor(code: ErrorCode, detail?: string, init?: BpfErrorInit) {
     super('compile', code, detail, init);
+  }
+}
+
+/** A program the verifier refuses: `insn` is where, `line` the C line when line info exists. */
+export class VerifyError extends BpfError {
+  override readonly name = 'VerifyError';
+  constructor(code: ErrorCode, detail?: string, init?: BpfErrorInit) {
+    super('verify', code, detail, init);
   }
 }
 

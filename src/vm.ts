@@ -2,6 +2,11 @@
 // memory and the helper registry, picks an engine by name from a small registry, and turns a
 // run into a RunResult. Engines register themselves here ('interp' always; the JIT when its
 // module is imported and calls registerEngine).
+//
+// Objects: `Vm.open(bytesOrPath, opts)` loads a clang ELF object into a VmObject
+// (src/runtime/object/): one memory and one MapSet shared by all of its programs, programs
+// listed and run by name on their context (`obj.run('xdp_prog', { packet })`), on the engine
+// registered here under the name given.
 
 import { BpfError, RunError } from './errors.js';
 import { assembleProgram } from './isa/asm.js';
@@ -12,6 +17,7 @@ import type { Engine, EngineName, ExecEnv, Executable, TraceSink } from './runti
 import { type HelperFn, HelperRegistry } from './runtime/helpers.js';
 import { DEFAULT_DATA_CAPACITY } from './runtime/layout.js';
 import { VmMemory } from './runtime/memory.js';
+import { type OpenOptions, VmObject } from './runtime/object/index.js';
 
 const engines = new Map<EngineName, Engine>([[interpEngine.name, interpEngine]]);
 
@@ -94,6 +100,15 @@ export class Vm {
         return vm.currentTrace;
       },
     };
+  }
+
+  /**
+   * Open an ELF object (its bytes, or a file path under Node) with every program and map.
+   * @throws LoadError for a malformed object or map set, BpfError IO for an unreadable file.
+   */
+  static open(source: Uint8Array | string, opts: OpenOptions = {}): VmObject {
+    const bytes = typeof source === 'string' ? readFile(source) : source;
+    return VmObject.fromBytes(bytes, engineByName, opts);
   }
 
   /** The current engine's name. */
@@ -183,4 +198,19 @@ function checkBudget(value: number): number {
     throw new BpfError('load', 'BAD_INPUT', `budget must be a non-negative integer, not ${value}`);
   }
   return value;
+}
+
+/** Read a file through Node's fs (looked up at run time, so browsers can still load this module). */
+function readFile(path: string): Uint8Array {
+  const fs = globalThis.process?.getBuiltinModule?.('node:fs') as
+    typeof import('node:fs') | undefined;
+  if (fs === undefined) {
+    throw new BpfError('load', 'IO', `cannot read ${path}: no file system here; pass the bytes`);
+  }
+  try {
+    return new Uint8Array(fs.readFileSync(path));
+  } catch (cause) {
+    const why = cause instanceof Error ? cause.message : String(cause);
+    throw new BpfError('load', 'IO', `cannot read ${path}: ${why}`, { cause });
+  }
 }

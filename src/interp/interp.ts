@@ -19,14 +19,18 @@
 //
 // Local calls push a frame: the return index and r6-r9 are saved, the callee runs with
 // r10 = frameTop(depth + 1); `exit` in a callee restores them. At most MAX_FRAMES frames.
+//
+// Callbacks (bpf_loop): a helper calls HelperCall.callback, which runs the callee re-entrantly
+// (`exec` with the callee's frame as the base, returning at its `exit`) on the same registers,
+// saved before and restored after. `lddw rX, func <rel>` loads the callee's entry slot index.
 
 import { RunError, assertNever } from '../errors.js';
 import { checkTargets } from '../isa/decode.js';
 import { NUM_REGS, type Program } from '../isa/insn.js';
-import { Code } from '../isa/opcodes.js';
+import { Code, LddwSrc } from '../isa/opcodes.js';
 import { infoOf } from '../isa/table.js';
 import type { Engine, ExecEnv, Executable, TraceSink } from '../runtime/engine.js';
-import { HelperCall } from '../runtime/helpers.js';
+import { HelperCall, callbackTarget } from '../runtime/helpers.js';
 import { ARGS_SLOT, MAX_FRAMES, frameTop } from '../runtime/layout.js';
 import {
   add64,
@@ -43,6 +47,7 @@ import {
   sub64,
 } from './alu.js';
 import { atomic32, atomic64 } from './atomic.js';
+import { runBuiltin } from './builtins.js';
 import { MemAccess } from './mem.js';
 
 /** The interpreter as an Engine: preparing unpacks the program; nothing is compiled. */
@@ -88,6 +93,13 @@ class Interpreter implements Executable {
   // Call frames: return index and r6-r9 (8 halves) of each caller.
   private readonly retIdx = new Int32Array(MAX_FRAMES);
   private readonly saved = new Uint32Array(MAX_FRAMES * 8);
+  /** All registers of the frame that made a callback call, by that frame's depth. */
+  private readonly cbSaved = new Uint32Array(MAX_FRAMES * NUM_REGS * 2);
+  /** Instructions executed so far in this run (kept in a local inside `exec`). */
+  private count = 0;
+  private readonly indexOfPc: Program['indexOfPc'];
+  /** Instruction indexes that start a subprogram (local call targets, lddw func targets, 0). */
+  private readonly entries: Uint8Array;
 
   private readonly mem: MemAccess;
   private readonly call: HelperCall;
@@ -108,6 +120,9 @@ class Interpreter implements Executable {
     this.ks64 = new BigInt64Array(this.k64.buffer);
     this.tgt = new Int32Array(n).fill(-1);
     this.pcs = new Int32Array(n);
+    this.indexOfPc = program.indexOfPc;
+    this.entries = new Uint8Array(n);
+    if (n > 0) this.entries[0] = 1;
     program.insns.forEach((insn, i) => {
       this.codes[i] = insn.code;
       this.d2s[i] = insn.dst * 2;
@@ -121,25 +136,50 @@ class Interpreter implements Executable {
       if (info.off === 'jump' || info.imm === 'jump') {
         const target = insn.pc + 1 + (info.off === 'jump' ? insn.off : insn.imm);
         this.tgt[i] = program.indexOfPc[target] ?? -1;
+        if (insn.code === Code.CALL_LOCAL && this.tgt[i]! >= 0) this.entries[this.tgt[i]!] = 1;
+      }
+      if (insn.code === Code.LDDW && insn.src === LddwSrc.FUNC) {
+        // A function pointer: the callee's entry slot index (see CallbackHook).
+        const target = callbackTarget(insn.pc, insn.imm);
+        this.imms[i] = target;
+        this.immHi[i] = 0;
+        this.k64[i] = BigInt(target);
+        const idx = program.indexOfPc[target];
+        if (idx !== undefined && idx >= 0) this.entries[idx] = 1;
       }
     });
     this.mem = new MemAccess(env.memory);
     this.call = new HelperCall(env.memory);
+    this.call.callback = (fnPc, a1, a2, a3, a4, a5) => this.callback(fnPc, a1, a2, a3, a4, a5);
   }
 
   run(r1: number, r2: number): bigint {
-    const { r, u64, s64, codes, d2s, s2s, offs, imms, immHi, k64, ks64, tgt, pcs, mem } = this;
-    const budget = this.env.budget;
-    const trace = this.env.trace;
-    const n = codes.length;
+    const { r, mem } = this;
     r.fill(0);
     r[2] = r1 >>> 0;
     r[4] = r2 >>> 0;
     r[R10] = frameTop(0);
     mem.depth = 0;
     mem.reset();
-    let count = 0;
-    let i = 0;
+    this.count = 0;
+    try {
+      return this.exec(0, 0);
+    } finally {
+      this.executed = this.count;
+    }
+  }
+
+  /**
+   * Execute from instruction `start` until `exit` at call depth `base` (0 for the program, the
+   * callee's depth for a callback); returns r0. Updates `this.count`.
+   */
+  private exec(start: number, base: number): bigint {
+    const { r, u64, s64, codes, d2s, s2s, offs, imms, immHi, k64, ks64, tgt, pcs, mem } = this;
+    const budget = this.env.budget;
+    const trace = this.env.trace;
+    const n = codes.length;
+    let count = this.count;
+    let i = start;
     try {
       for (;;) {
         if (i >= n) {
@@ -458,22 +498,25 @@ class Interpreter implements Executable {
 
           // ---- calls and exit ----
           case Code.CALL_HELPER:
+            // The count goes through `this` so callbacks run by the helper add to it.
+            this.count = count;
             this.callHelper(imms[cur]! >>> 0, pcs[cur]!);
+            count = this.count;
             break;
           case Code.CALLX:
+            this.count = count;
             this.callHelper(r[d2]!, pcs[cur]!);
+            count = this.count;
             break;
           case Code.CALL_KFUNC:
-            throw new RunError(
-              'UNSUPPORTED',
-              `kfunc calls (call runtime ${imms[cur]}) are not supported`,
-              { insn: pcs[cur] },
-            );
+            // The loader's built-ins (memset/memcpy/memmove/memcmp); other kfuncs are refused.
+            u64[0] = runBuiltin(mem, r, imms[cur]!, pcs[cur]!);
+            break;
           case Code.CALL_LOCAL:
             i = this.enter(cur, i);
             break;
           case Code.EXIT:
-            if (mem.depth === 0) {
+            if (mem.depth === base) {
               if (trace !== undefined) this.emit(trace, cur, atDepth);
               return u64[0]!;
             }
@@ -751,7 +794,57 @@ class Interpreter implements Executable {
         if (trace !== undefined) this.emit(trace, cur, atDepth);
       }
     } finally {
-      this.executed = count;
+      this.count = count;
+    }
+  }
+
+  /**
+   * HelperCall.callback: run the subprogram at slot `fnPc` in a new frame with r1-r5 = args and
+   * return its r0; every register and the call depth are as before afterwards.
+   */
+  private callback(
+    fnPc: number,
+    a1: bigint,
+    a2: bigint,
+    a3: bigint,
+    a4: bigint,
+    a5: bigint,
+  ): bigint {
+    const { r, u64, mem, cbSaved } = this;
+    const idx = Number.isInteger(fnPc) ? this.indexOfPc[fnPc] : undefined;
+    const pc = this.call.pc;
+    if (idx === undefined || idx < 0 || this.entries[idx] !== 1) {
+      throw new RunError('BAD_CALLBACK', `callback ${fnPc} is not a subprogram entry`, {
+        insn: pc,
+      });
+    }
+    const depth = mem.depth;
+    if (depth + 1 >= MAX_FRAMES) {
+      throw new RunError(
+        'CALL_DEPTH',
+        `callback would need frame ${depth + 2} of at most ${MAX_FRAMES}`,
+        { insn: pc },
+      );
+    }
+    const save = depth * NUM_REGS * 2;
+    cbSaved.set(r, save);
+    u64[1] = a1;
+    u64[2] = a2;
+    u64[3] = a3;
+    u64[4] = a4;
+    u64[5] = a5;
+    r[R10] = frameTop(depth + 1);
+    r[R10 + 1] = 0;
+    mem.depth = depth + 1;
+    mem.reset();
+    try {
+      return this.exec(idx, depth + 1);
+    } finally {
+      r.set(cbSaved.subarray(save, save + NUM_REGS * 2));
+      mem.depth = depth;
+      mem.reset();
+      // The helper's HelperCall is shared: give back the pc of the call that is still running.
+      this.call.pc = pc;
     }
   }
 

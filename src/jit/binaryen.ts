@@ -170,6 +170,18 @@ export class WasmModule {
   store32(offset: number, ptr: Expr, value: Expr): Expr {
     return this.m.i32.store(offset, 4, ptr, value);
   }
+  /** memory.fill (bulk memory): `size` bytes at `dest` set to the low byte of `value` (i32s). */
+  memoryFill(dest: Expr, value: Expr, size: Expr): Expr {
+    return this.m.memory.fill(dest, value, size);
+  }
+  /** memory.copy (bulk memory): overlapping ranges are handled like memmove (i32s). */
+  memoryCopy(dest: Expr, source: Expr, size: Expr): Expr {
+    return this.m.memory.copy(dest, source, size);
+  }
+  /** memory.size in pages (i32). */
+  memorySize(): Expr {
+    return this.m.memory.size();
+  }
 
   // ---- control ----
   /** A block; `type` defaults to none (binaryen's default), pass WasmTypes.auto to infer. */

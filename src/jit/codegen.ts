@@ -36,7 +36,9 @@ import {
   TRAP_FN,
   trapFunctionBody,
 } from './context.js';
+import { addMemcmpFunction, usesMemcmp } from './lower-builtins.js';
 import { condition, exitSequence, lowerInsn } from './lower.js';
+import { Code } from '../isa/opcodes.js';
 import { type Stmt, structure } from './structure.js';
 
 const { i32, i64, none, auto } = WasmTypes;
@@ -115,6 +117,7 @@ function declareModule(w: WasmModule, program: Program, helpers: ReadonlySet<num
   w.addGlobal(BUDGET_INIT_GLOBAL, i64, true, w.i64Const(0n));
   if (usesPacketLoads(program)) w.addGlobal(INPUT_LEN_GLOBAL, i64, true, w.i64Const(0n));
   w.addFunction(TRAP_FN, w.signature([i32, i32]), none, [], trapFunctionBody(w));
+  if (usesMemcmp(program.insns, Code.CALL_KFUNC)) addMemcmpFunction(w);
 }
 
 function usesPacketLoads(program: Program): boolean {

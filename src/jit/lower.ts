@@ -27,6 +27,7 @@ import {
   neg64,
   toLe,
 } from './lower-alu.js';
+import { lowerBuiltin } from './lower-builtins.js';
 import { atomic, load, loadPacket, store } from './lower-mem.js';
 
 const { i64, none } = WasmTypes;
@@ -230,11 +231,8 @@ export function lowerInsn(c: FnContext, insn: Insn): Expr {
     case Code.CALL_LOCAL:
       return callLocal(c, insn);
     case Code.CALL_KFUNC:
-      throw new CompileError(
-        'UNSUPPORTED',
-        `kfunc calls (call runtime ${insn.imm}) are not supported`,
-        { insn: insn.pc },
-      );
+      // The loader's built-ins (memset/memcpy/memmove/memcmp); other kfuncs are refused.
+      return lowerBuiltin(c, insn);
     // ---- LD ----
     case Code.LDDW:
       return c.set(insn.dst, c.k64(insn.imm64));
