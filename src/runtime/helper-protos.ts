@@ -1,7 +1,7 @@
 // Typed prototypes of the helpers, in the kernel's terms (struct bpf_func_proto): what each
 // argument must be and what the result is. The verifier checks calls against them; the loader
-// names unknown helpers with them. The table itself (HELPER_PROTOS) is filled in next to the
-// standard helper implementations.
+// names unknown helpers with them. The table itself (HELPER_PROTOS) is in
+// src/runtime/helpers/protos.ts, next to the standard helper implementations.
 
 /** Argument types (the kernel's enum bpf_arg_type, reduced to what this project checks). */
 export type ArgType =
@@ -13,6 +13,8 @@ export type ArgType =
   | 'uninit_map_value' // pointer to writable memory of the map's value_size
   | 'mem' // pointer to readable initialised memory; size in the next 'const_size' arg
   | 'mem_or_null' // like 'mem' or NULL
+  | 'writable_mem' // like 'mem' and also writable (ARG_PTR_TO_MEM without MEM_RDONLY: fib_lookup)
+  | 'writable_mem_or_null' // like 'writable_mem' or NULL (bpf_snprintf's output buffer)
   | 'uninit_mem' // pointer to writable memory, size in the next arg; helper fills it
   | 'const_size' // size of the preceding memory arg, a known-bounded scalar > 0
   | 'const_size_or_zero' // same, may be 0

@@ -8,10 +8,36 @@ import type { VmMemory } from './memory.js';
 
 export type ArgIndex = 1 | 2 | 3 | 4 | 5;
 
+/**
+ * Calls subprogram `fnPc` (its entry slot index) of the running program with r1-r5 and returns
+ * its r0: how bpf_loop runs its callback. The callee gets a new stack frame (counted against
+ * MAX_FRAMES) and the caller's registers are intact afterwards. Engines set it on the HelperCall
+ * they pass to helpers.
+ *
+ * A function pointer in a register (`lddw rX, func <rel>`, lddw src = FUNC with imm relative to
+ * the next slot, as libbpf emits it) holds the callee's entry slot index: both engines load
+ * `callbackTarget(pc, imm)` for it, the way the kernel's verifier rewrites it into an address.
+ */
+export type CallbackHook = (
+  fnPc: number,
+  r1: bigint,
+  r2: bigint,
+  r3: bigint,
+  r4: bigint,
+  r5: bigint,
+) => bigint;
+
+/** The value `lddw rX, func <imm>` at slot `pc` loads: the callee's entry slot index. */
+export function callbackTarget(pc: number, imm: number): number {
+  return pc + 1 + imm;
+}
+
 /** What a helper sees of the call: its arguments and the VM memory. */
 export class HelperCall {
   /** Slot index of the call instruction (for error messages). */
   pc = -1;
+  /** Set by engines that can call back into the program (see CallbackHook). */
+  callback: CallbackHook | undefined = undefined;
   constructor(readonly memory: VmMemory) {}
 
   /** Argument r`i` as an unsigned 64-bit value. */
