@@ -326,7 +326,18 @@ export function verify(program: Program, opts: VerifyOptions = {}): VerifyResult
             checkBuiltin(e, st, insn);
             written = [0];
           } else {
-            fail('VERIFY_UNSUPPORTED_INSN', 'callx (call through a register) is not supported by the verifier', pc);
+            // callx: accepted when the register holds a known helper id, then checked exactly
+            // like `call <id>`. A computed or pointer target cannot be checked statically.
+            const target = regs[insn.dst] as Reg;
+            if (target.type !== 'scalar' || !isConst(target.v) || target.v.t.value > 0x7fffffffn) {
+              fail('VERIFY_UNSUPPORTED_INSN', `callx through R${insn.dst}, which is not a known helper id`, pc);
+            }
+            const id = Number(target.v.t.value);
+            if (e.callbackSites.has(pc) || e.helper(id)?.args.includes('func') === true) {
+              fail('VERIFY_UNSUPPORTED_INSN', `callx to bpf_${e.helper(id)?.name ?? id}, which takes a callback`, pc);
+            }
+            checkHelperCall(e, st, { ...insn, code: Code.CALL_HELPER, imm: id });
+            written = [0];
           }
           break;
         }

@@ -227,7 +227,9 @@ export const CASES: readonly Case[] = [
   { name: 'ldabs in xdp', type: 'xdp', asm: 'mov %r6, %r1\nldabsb 23\nexit', expect: X('VERIFY_UNSUPPORTED_INSN', 1) },
   { name: 'ldabs without ctx in r6', type: 'socket_filter', asm: 'mov %r6, 0\nldabsb 23\nexit', expect: X('VERIFY_UNSUPPORTED_INSN', 1) },
   { name: 'ldabs clobbers r1-r5', type: 'socket_filter', asm: 'mov %r6, %r1\nmov %r2, 1\nldabsb 23\nmov %r0, %r2\nexit', expect: X('VERIFY_UNINIT_REG', 3) },
-  { name: 'callx is refused', type: 'xdp', asm: 'mov %r2, 5\ncall %r2\nmov %r0, 0\nexit', expect: X('VERIFY_UNSUPPORTED_INSN', 1) },
+  { name: 'callx to a known helper id is checked like call', type: 'xdp', asm: 'mov %r2, 5\ncall %r2\nmov %r0, 0\nexit', expect: 'ok' },
+  { name: 'callx through a computed id is refused', type: 'xdp', asm: 'ldxw %r2, [%r1+0]\ncall %r2\nmov %r0, 0\nexit', expect: X('VERIFY_UNSUPPORTED_INSN', 1) },
+  { name: 'callx to map_lookup_elem checks its arguments', type: 'xdp', asm: 'mov %r3, 1\nmov %r1, 0\ncall %r3\nmov %r0, 0\nexit', expect: X('VERIFY_HELPER_ARG', 2) },
 
   // ---- raw memory programs (no context; r1 = memory, r2 = its size) ----
   { name: 'raw memory read inside', type: 'unspec', memSize: 16, asm: 'ldxdw %r0, [%r1+8]\nexit', expect: ok },
