@@ -1,0 +1,96 @@
+// `ebpf-wasm run FILE`: load a program (assembly, raw bytecode, hex words or a .data test), run
+// it once on the chosen engine with the given input memory, and print r0 (or a JSON object).
+// `--trace` prints every executed instruction to stderr with the registers it changed.
+
+import { conformanceVm } from '../conformance/runner.js';
+import { ensureEngine, ENGINE_NAMES } from '../conformance/engines.js';
+import { hex64, parseHexBytes } from '../conformance/hex.js';
+import { disassembleInsn } from '../isa/disasm.js';
+import type { Program } from '../isa/insn.js';
+import type { EngineName, TraceSink } from '../runtime/engine.js';
+import { DEFAULT_DATA_CAPACITY } from '../runtime/layout.js';
+import { DEFAULT_BUDGET, type RunResult, Vm } from '../vm.js';
+import {
+  type CommandSpec,
+  countOpt,
+  flagOpt,
+  type ParsedArgs,
+  stringOpt,
+  usageError,
+} from './args.js';
+import { runJson, traceLine } from './format.js';
+import { loadProgram } from './input.js';
+import type { CliIo } from './io.js';
+
+export const runSpec: CommandSpec = {
+  name: 'run',
+  summary:
+    'Run a program once and print r0 in hex.\n' +
+    'FILE is assembly (.s/.asm or any text), raw bytecode (.bin/.o, little-endian 8-byte\n' +
+    'slots), hex instruction words, or a conformance .data file (which also supplies the input\n' +
+    'memory). r1 points to a copy of the input, r2 is its length.',
+  positionals: [{ name: 'FILE', help: 'the program' }],
+  options: [
+    { name: 'engine', value: 'string', choices: ENGINE_NAMES, help: 'engine (default interp)' },
+    { name: 'mem', value: 'string', valueName: 'FILE', help: 'input memory: bytes of FILE' },
+    { name: 'mem-hex', value: 'string', valueName: 'HEX', help: "input memory: hex ('aa bb 11')" },
+    {
+      name: 'budget',
+      value: 'count',
+      valueName: 'N',
+      help: `stop after N instructions (default ${DEFAULT_BUDGET})`,
+    },
+    { name: 'trace', help: 'print each executed instruction to stderr (interp only)' },
+    { name: 'json', help: 'print {r0, r0Signed, executed, engine, output} as JSON' },
+  ],
+  notes: ['Example: ebpf-wasm run corpus/asm/sum.s --mem-hex "01 02 03 04" --trace'],
+};
+
+/** Flush trace text in chunks: one write per line would dominate long traces. */
+const TRACE_CHUNK = 1000;
+
+function traceSink(program: Program, io: CliIo, lines: string[]): TraceSink {
+  return (step) => {
+    const insn = program.insns[program.indexOfPc[step.pc] ?? -1];
+    lines.push(traceLine(step, insn !== undefined ? disassembleInsn(insn) : '?'));
+    if (lines.length >= TRACE_CHUNK) io.stderr(lines.splice(0).join('\n') + '\n');
+  };
+}
+
+function inputMemory(args: ParsedArgs, io: CliIo, fromTest: Uint8Array | undefined): Uint8Array {
+  const memFile = stringOpt(args, 'mem');
+  const memHex = stringOpt(args, 'mem-hex');
+  if (memFile !== undefined && memHex !== undefined) {
+    throw usageError('run: give --mem or --mem-hex, not both');
+  }
+  if (memFile !== undefined) return io.readFile(memFile);
+  if (memHex !== undefined) return parseHexBytes(memHex, '--mem-hex');
+  return fromTest ?? new Uint8Array(0);
+}
+
+export async function runCommand(args: ParsedArgs, io: CliIo): Promise<number> {
+  const file = args.positionals[0] as string;
+  const engine = (stringOpt(args, 'engine') ?? 'interp') as EngineName;
+  const trace = flagOpt(args, 'trace');
+  if (trace && engine !== 'interp') throw usageError('run: --trace needs --engine interp');
+  const loaded = loadProgram(file, io.readFile(file));
+  const input = inputMemory(args, io, loaded.test?.mem);
+  await ensureEngine(engine);
+  const budget = countOpt(args, 'budget') ?? DEFAULT_BUDGET;
+  // A .data test runs exactly as the conformance runner runs it (with the suite's helpers).
+  const vm =
+    loaded.kind === 'data'
+      ? conformanceVm(engine, budget)
+      : new Vm({ engine, budget, dataCapacity: Math.max(DEFAULT_DATA_CAPACITY, input.length) });
+  vm.load(loaded.program);
+
+  const lines: string[] = [];
+  let result: RunResult;
+  try {
+    result = vm.run(input, trace ? { trace: traceSink(loaded.program, io, lines) } : {});
+  } finally {
+    if (lines.length > 0) io.stderr(lines.join('\n') + '\n');
+  }
+  io.stdout((flagOpt(args, 'json') ? runJson(result) : hex64(result.r0)) + '\n');
+  return 0;
+}

@@ -1,0 +1,111 @@
+// The built executables as users and the upstream runner start them: bin/ebpf-wasm.js and
+// bin/bpf-conformance-plugin (which load dist/). The plugin runs on a sample of the suite here;
+// `make conformance-plugin` runs all 313 files through it.
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync, readdirSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { runPluginFiles } from '../../src/conformance/plugin-runner.js';
+
+const ROOT = join(import.meta.dirname, '../..');
+const CLI = join(ROOT, 'bin/ebpf-wasm.js');
+const PLUGIN = join(ROOT, 'bin/bpf-conformance-plugin');
+const SUITE = join(ROOT, '../shared/conformance/tests');
+const DIST_MAIN = join(ROOT, 'dist/cli/main.js');
+const DIST_PLUGIN = join(ROOT, 'dist/cli/plugin.js');
+
+function newestSource(dir: string): number {
+  let newest = 0;
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    const path = join(dir, entry.name);
+    if (entry.isDirectory()) newest = Math.max(newest, newestSource(path));
+    else if (entry.name.endsWith('.ts')) newest = Math.max(newest, statSync(path).mtimeMs);
+  }
+  return newest;
+}
+
+/** Build dist/ when it is missing or older than src/ (`make test` builds first, so this is rare). */
+beforeAll(() => {
+  const built = existsSync(DIST_MAIN) && existsSync(DIST_PLUGIN);
+  if (built && statSync(DIST_MAIN).mtimeMs >= newestSource(join(ROOT, 'src'))) return;
+  // The project's own build (tsc, plus the assets it copies). tsc emits even when some other file
+  // has a type error; that is `tsc --noEmit`'s business, not this test's.
+  spawnSync('npm', ['run', 'build'], { cwd: ROOT, timeout: 110_000 });
+  expect(existsSync(DIST_PLUGIN)).toBe(true);
+}, 120_000);
+
+function run(cmd: string, args: string[], input = '', cwd = tmpdir()) {
+  const r = spawnSync(cmd, args, { input, cwd, encoding: 'utf8' });
+  return { code: r.status, out: r.stdout, err: r.stderr };
+}
+
+describe('bin/ebpf-wasm.js', () => {
+  it('runs a program from any directory', () => {
+    const r = run(CLI, ['run', join(ROOT, 'corpus/asm/sum.s'), '--mem-hex', '01 02 03 04']);
+    expect(r).toEqual({ code: 0, out: '0xa\n', err: '' });
+  });
+
+  it('exits 1 with one line for an unknown option and for a trap', () => {
+    const bad = run(CLI, ['run', 'x.s', '--frob']);
+    expect(bad).toEqual({ code: 1, out: '', err: "ebpf-wasm: run: unknown option '--frob'\n" });
+    const trap = run(CLI, [
+      'run',
+      join(ROOT, 'corpus/asm/sum.s'),
+      '--budget',
+      '3',
+      '--mem-hex',
+      '01 02',
+    ]);
+    expect(trap.code).toBe(1);
+    expect(trap.err.trimEnd().split('\n')).toHaveLength(1);
+    expect(trap.err).toMatch(/^ebpf-wasm: run: .* at insn \d+\n$/);
+  });
+});
+
+describe('bin/bpf-conformance-plugin', () => {
+  it('speaks the runner protocol from any directory', () => {
+    const prog = 'b7  00  00  00  2a  00  00  00  95  00  00  00  00  00  00  00  \n';
+    expect(run(PLUGIN, [], prog)).toEqual({ code: 0, out: '0x2a\n', err: '' });
+    const ldxb = '71  10  02  00  00  00  00  00  95  00  00  00  00  00  00  00  \n';
+    expect(run(PLUGIN, ['aa  bb  11  ', '--engine', 'interp'], ldxb).out).toBe('0x11\n');
+  });
+
+  it('exits non-zero with the error on stderr', () => {
+    const elf = run(PLUGIN, ['--elf'], '7f  45  4c  46  \n');
+    expect(elf.code).toBe(1);
+    expect(elf.out).toBe('');
+    expect(elf.err).toContain('ELF');
+    const bad = run(PLUGIN, [], 'ff  00  00  00  00  00  00  00  \n');
+    expect(bad.code).toBe(1);
+    expect(bad.err).toMatch(/^decode: .* at insn 0\n$/);
+  });
+
+  it.runIf(existsSync(SUITE))(
+    'passes a sample of the suite, driven like the upstream runner',
+    async () => {
+      const all = readdirSync(SUITE)
+        .filter((f) => f.endsWith('.data'))
+        .sort();
+      const named = ['call_unwind_fail.data', 'callx.data', 'lddw.data', 'prime.data', 'ldxb.data'];
+      const sample = [...new Set([...named, ...all.filter((_, i) => i % 12 === 0)])];
+      expect(sample.length).toBeGreaterThanOrEqual(30);
+      const results = await runPluginFiles(
+        PLUGIN,
+        sample.map((f) => join(SUITE, f)),
+        { jobs: 4 },
+      );
+      const failed = results
+        .filter((r) => !r.ok)
+        .map((r) => `${r.file}: ${r.error?.message ?? r.actual}`);
+      expect(failed).toEqual([]);
+    },
+  );
+});
+
+describe('bin scripts', () => {
+  it('are executable', () => {
+    for (const f of [CLI, PLUGIN]) expect(statSync(f).mode & 0o111, f).not.toBe(0);
+    expect(execFileSync(CLI, ['--version'], { encoding: 'utf8' })).toMatch(/^ebpf-wasm /);
+  });
+});
