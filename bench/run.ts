@@ -70,7 +70,9 @@ function median(xs: readonly number[]): number {
 }
 
 function makeVm(engine: EngineName): Vm {
-  const vm = new Vm({ engine, budget: 100_000_000 });
+  // Compute kernels with long loops (beyond a path-walking verifier's unrolling, as in Linux):
+  // the benchmark measures the engines, so it opts out of verification explicitly.
+  const vm = new Vm({ engine, budget: 100_000_000, verify: false });
   for (const h of GEN_HELPERS) vm.registerHelper(h.id, h.fn, h.name);
   return vm;
 }

@@ -171,6 +171,8 @@ export class CompileError extends BpfError {
 /** A program the verifier refuses: `insn` is where, `line` the C line when line info exists. */
 export class VerifyError extends BpfError {
   override readonly name = 'VerifyError';
+  /** The readable rejection report (instruction, register state, path, C line), when known. */
+  report: string | undefined = undefined;
   constructor(code: ErrorCode, detail?: string, init?: BpfErrorInit) {
     super('verify', code, detail, init);
   }

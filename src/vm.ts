@@ -17,6 +17,7 @@ import type { Engine, EngineName, ExecEnv, Executable, TraceSink } from './runti
 import { type HelperFn, HelperRegistry } from './runtime/helpers.js';
 import { DEFAULT_DATA_CAPACITY } from './runtime/layout.js';
 import { VmMemory } from './runtime/memory.js';
+import { protoLookup, verifyOrThrow } from './verifier/gate.js';
 import { type OpenOptions, VmObject } from './runtime/object/index.js';
 
 const engines = new Map<EngineName, Engine>([[interpEngine.name, interpEngine]]);
@@ -48,8 +49,21 @@ export interface VmOptions {
   readonly engine?: EngineName | undefined;
   /** Instructions a run may execute before BUDGET_EXHAUSTED. Default 1_000_000. */
   readonly budget?: number | undefined;
-  /** Bytes reserved for input/packet data (memory grows if an input needs more). */
+  /** Bytes reserved for input/packet data; a larger input is INPUT_TOO_LARGE. */
   readonly dataCapacity?: number | undefined;
+  /**
+   * Verify programs before they are compiled or run (default true). `false` is the explicit
+   * opt-out for code that does raw memory tricks: it still cannot leave the VM memory.
+   */
+  readonly verify?: boolean | undefined;
+  /** Program type the verifier assumes (default 'unspec': r1 = input, r2 = its length). */
+  readonly progType?: string | undefined;
+  /**
+   * Input size the verifier proves accesses for. When set, `load` verifies at once; when not,
+   * the program is verified on the first run for that run's input length (and again for each
+   * new length), before it is compiled.
+   */
+  readonly memSize?: number | undefined;
 }
 
 export interface RunOptions {
@@ -81,8 +95,16 @@ export class Vm {
   /** Trace sink of the run in progress; read by engines through `env.trace`. */
   private currentTrace: TraceSink | undefined;
   private readonly env: ExecEnv;
+  private readonly verifyOn: boolean;
+  private readonly progType: string;
+  private readonly memSize: number | undefined;
+  /** Input lengths the loaded program has been verified for. */
+  private verifiedSizes = new Set<number>();
 
   constructor(options: VmOptions = {}) {
+    this.verifyOn = options.verify ?? true;
+    this.progType = options.progType ?? 'unspec';
+    this.memSize = options.memSize;
     this.engineImpl = engineByName(options.engine ?? 'interp');
     this.budgetValue = checkBudget(options.budget ?? DEFAULT_BUDGET);
     this.memory = new VmMemory(options.dataCapacity ?? DEFAULT_DATA_CAPACITY);
@@ -133,13 +155,32 @@ export class Vm {
   setEngine(name: EngineName): this {
     this.engineImpl = engineByName(name);
     this.exe = undefined;
-    if (this.prog !== undefined) this.exe = this.engineImpl.prepare(this.prog, this.env);
+    if (this.prog !== undefined && this.ready())
+      this.exe = this.engineImpl.prepare(this.prog, this.env);
     return this;
+  }
+
+  /** True when the loaded program may be prepared now (verified, or verification is off). */
+  private ready(): boolean {
+    return !this.verifyOn || this.verifiedSizes.size > 0;
+  }
+
+  /** Verify the loaded program for an input of `size` bytes (once per size). */
+  private verifyFor(program: Program, size: number): void {
+    if (!this.verifyOn || this.verifiedSizes.has(size)) return;
+    verifyOrThrow(program, {
+      progType: this.progType,
+      memSize: size,
+      helpers: protoLookup(this.helpers),
+    });
+    this.verifiedSizes.add(size);
   }
 
   /**
    * Load a program: raw bytecode (decoded strictly), a decoded Program (its jump targets are
-   * checked), or assembly text. The engine prepares it at once, so compile errors surface here.
+   * checked), or assembly text. With `memSize` set (or verification off) it is verified and
+   * prepared at once, so verifier and compile errors surface here; otherwise on the first run.
+   * @throws DecodeError, AsmError, VerifyError (with `report`), CompileError.
    */
   load(code: Uint8Array | Program | string): this {
     let program: Program;
@@ -149,7 +190,11 @@ export class Vm {
       checkTargets(code);
       program = code;
     }
-    this.exe = this.engineImpl.prepare(program, this.env);
+    this.prog = undefined;
+    this.exe = undefined;
+    this.verifiedSizes = new Set();
+    if (this.memSize !== undefined) this.verifyFor(program, this.memSize);
+    if (this.ready()) this.exe = this.engineImpl.prepare(program, this.env);
     this.prog = program;
     return this;
   }
@@ -171,6 +216,13 @@ export class Vm {
     if (program === undefined) throw new RunError('NOT_LOADED', 'load a program before run');
     if (opts.trace !== undefined && this.engineImpl.name !== 'interp') {
       throw new RunError('UNSUPPORTED', `tracing needs the interpreter, not '${this.engine}'`);
+    }
+    if (this.memSize === undefined) this.verifyFor(program, input.length);
+    else if (input.length < this.memSize) {
+      throw new RunError(
+        'BAD_INPUT',
+        `input of ${input.length} bytes is shorter than the ${this.memSize} bytes the program was verified for`,
+      );
     }
     this.exe ??= this.engineImpl.prepare(program, this.env);
     const exe = this.exe;

@@ -2,7 +2,7 @@
 // budget; tracing; the engine registry.
 
 import { describe, expect, it } from 'vitest';
-import { AsmError, BpfError, DecodeError, RunError } from '../src/errors.js';
+import { AsmError, BpfError, DecodeError, RunError, VerifyError } from '../src/errors.js';
 import { Code, encode, makeInsn, programOf } from '../src/isa/index.js';
 import { interpEngine } from '../src/interp/index.js';
 import type { Engine } from '../src/runtime/engine.js';
@@ -90,8 +90,8 @@ describe('Vm.run', () => {
     expect(res.output.length).toBe(0);
   });
 
-  it('starts every run with a clean stack', () => {
-    const vm = new Vm().load(`
+  it('starts every run with a clean stack (unverified: it reads uninitialised stack)', () => {
+    const vm = new Vm({ verify: false }).load(`
       ldxdw %r0, [%r10-8]
       stdw [%r10-8], 77
       exit
@@ -125,8 +125,8 @@ describe('Vm.run', () => {
     expect(vm.run(input).r0).toBe(70006n);
   });
 
-  it('traps as RunError with the instruction index', () => {
-    const vm = new Vm().load('mov %r0, 0\nldxw %r0, [%r1+0]\nexit\n');
+  it('traps as RunError with the instruction index (unverified)', () => {
+    const vm = new Vm({ verify: false }).load('mov %r0, 0\nldxw %r0, [%r1+0]\nexit\n');
     const err = thrown(() => vm.run(new Uint8Array(2)));
     expect(err).toBeInstanceOf(RunError);
     expect(codeOf(err)).toEqual(['OUT_OF_BOUNDS', 1]);
@@ -144,7 +144,7 @@ describe('Vm helpers', () => {
 
   it('a helper registered after load is used by the next run', () => {
     const vm = new Vm().load('call 7\nexit\n');
-    expect(codeOf(thrown(() => vm.run()))).toEqual(['UNKNOWN_HELPER', 0]);
+    expect(codeOf(thrown(() => vm.run()))).toEqual(['VERIFY_UNKNOWN_HELPER', 0]);
     vm.registerHelper(7, () => 70);
     expect(vm.run().r0).toBe(70n);
   });
@@ -154,14 +154,16 @@ describe('Vm budget', () => {
   it('defaults to 1_000_000', () => {
     expect(new Vm().budget).toBe(DEFAULT_BUDGET);
     expect(DEFAULT_BUDGET).toBe(1_000_000);
-    expect(codeOf(thrown(() => new Vm().load('ja -1\nexit\n').run()))).toEqual([
+    expect(codeOf(thrown(() => new Vm({ verify: false }).load('ja -1\nexit\n').run()))).toEqual([
       'BUDGET_EXHAUSTED',
       0,
     ]);
   });
 
   it('is set by the option and by the setter', () => {
-    const vm = new Vm({ budget: 3 }).load('mov %r0, 1\nmov %r0, 2\nmov %r0, 3\nexit\n');
+    const vm = new Vm({ budget: 3, verify: false }).load(
+      'mov %r0, 1\nmov %r0, 2\nmov %r0, 3\nexit\n',
+    );
     expect(codeOf(thrown(() => vm.run()))).toEqual(['BUDGET_EXHAUSTED', 3]);
     vm.budget = 4;
     expect(vm.run().r0).toBe(3n);
@@ -203,7 +205,7 @@ describe('engines', () => {
     registerEngine(fake);
     expect(engineNames()).toContain('jit');
 
-    const vm = new Vm().load(RET_LEN);
+    const vm = new Vm({ memSize: 0 }).load(RET_LEN); // memSize: verified and prepared at load
     vm.setEngine('jit');
     expect(vm.engine).toBe('jit');
     expect(prepares).toBe(1);
@@ -220,5 +222,39 @@ describe('engines', () => {
     vm.setEngine('interp');
     expect(vm.run(new Uint8Array(2)).engine).toBe('interp');
     expect(new Vm({ engine: 'jit', dataCapacity: DEFAULT_DATA_CAPACITY }).engine).toBe('jit');
+  });
+});
+
+describe('Vm verification', () => {
+  it('verifies on the first run for that input length, before compiling', () => {
+    const vm = new Vm().load('ldxw %r0, [%r1+0]\nexit\n');
+    expect(vm.run(new Uint8Array([1, 0, 0, 0])).r0).toBe(1n);
+    const err = thrown(() => vm.run(new Uint8Array(2)));
+    expect(err).toBeInstanceOf(VerifyError);
+    expect(codeOf(err)).toEqual(['VERIFY_OUT_OF_BOUNDS', 0]);
+    expect((err as VerifyError).report).toContain('ldxw');
+  });
+
+  it('verifies at load when memSize is given, and refuses shorter inputs', () => {
+    expect(codeOf(thrown(() => new Vm({ memSize: 2 }).load('ldxw %r0, [%r1+0]\nexit\n')))).toEqual([
+      'VERIFY_OUT_OF_BOUNDS',
+      0,
+    ]);
+    const vm = new Vm({ memSize: 4 }).load('ldxw %r0, [%r1+0]\nexit\n');
+    expect(vm.run(new Uint8Array([7, 0, 0, 0, 9])).r0).toBe(7n);
+    expect(codeOf(thrown(() => vm.run(new Uint8Array(3))))).toEqual(['BAD_INPUT', undefined]);
+  });
+
+  it('refuses an infinite loop before running it; verify: false runs it to the budget', () => {
+    expect(codeOf(thrown(() => new Vm().load('ja -1\nexit\n').run()))[0]).toMatch(/^VERIFY_/);
+    const unverified = new Vm({ verify: false, budget: 10 }).load('ja -1\nexit\n');
+    expect(codeOf(thrown(() => unverified.run()))[0]).toBe('BUDGET_EXHAUSTED');
+  });
+
+  it('accepts calls to helpers the user registered, and refuses unregistered ids', () => {
+    const vm = new Vm().registerHelper(0x1000, (c) => c.arg(1) + 1n, 'inc');
+    expect(vm.load('mov %r1, 41\ncall 0x1000\nexit\n').run().r0).toBe(42n);
+    const unknown = new Vm().load('call 0x1001\nexit\n');
+    expect(codeOf(thrown(() => unknown.run()))).toEqual(['VERIFY_UNKNOWN_HELPER', 0]);
   });
 });

@@ -14,12 +14,28 @@ import { infoOf } from '../isa/table.js';
 import { contextLayoutOf } from '../runtime/context/index.js';
 import type { HelperProto } from '../runtime/helper-protos.js';
 import { protoOf } from '../runtime/helpers/protos.js';
-import { type Cond, isConst, negateCond, refine, type Scalar, scalarConst, scalarURange } from './bounds.js';
+import {
+  type Cond,
+  isConst,
+  negateCond,
+  refine,
+  type Scalar,
+  scalarConst,
+  scalarURange,
+} from './bounds.js';
 import { checkAlu, readReg } from './check-alu.js';
 import { checkHelperCall } from './check-call.js';
 import { checkAccess, checkHelperMem, loadedScalar } from './check-mem.js';
 import { type Env, fail } from './env.js';
-import { frameText, insnText, lineOfInsn, sourceText, stateText, type Trail, trailText } from './log.js';
+import {
+  frameText,
+  insnText,
+  lineOfInsn,
+  sourceText,
+  stateText,
+  type Trail,
+  trailText,
+} from './log.js';
 import {
   Frame,
   isOrNull,
@@ -45,7 +61,7 @@ export interface VerifyOptions {
   /** Helper prototypes: a lookup or a list. Default: the project's HELPER_PROTOS. */
   readonly helpers?: ((id: number) => HelperProto | undefined) | readonly HelperProto[];
   /** Line info of the program (BpfProgram.lineInfo): errors then name the C line. */
-  readonly lineInfo?: readonly LineRecord[];
+  readonly lineInfo?: readonly LineRecord[] | undefined;
   /** Program types without a context: r1 points to this many bytes of memory, r2 holds it. */
   readonly memSize?: number;
   /** Record the full walk, one line per processed instruction. */
@@ -169,7 +185,8 @@ export function verify(program: Program, opts: VerifyOptions = {}): VerifyResult
         p = work.pop() ?? null;
         if (p === null) break;
         current = p;
-        if (lines !== null) lines.push(`from ${p.trail?.from ?? '?'} to ${p.pc}: ${frameText(p.st.cur)}`);
+        if (lines !== null)
+          lines.push(`from ${p.trail?.from ?? '?'} to ${p.pc}: ${frameText(p.st.cur)}`);
       }
       const pc: number = p.pc;
       const st: VState = p.st;
@@ -200,7 +217,12 @@ export function verify(program: Program, opts: VerifyOptions = {}): VerifyResult
           }
           v.miss++;
           // Iterations of a callback converge by forgetting the scalars they keep changing.
-          if (isCallbackSite && v.branches > 0 && widenInto(v.state, st) && statesEqual(v.state, st, false)) {
+          if (
+            isCallbackSite &&
+            v.branches > 0 &&
+            widenInto(v.state, st) &&
+            statesEqual(v.state, st, false)
+          ) {
             v.hits++;
             pruned = true;
             break;
@@ -259,8 +281,16 @@ export function verify(program: Program, opts: VerifyOptions = {}): VerifyResult
         case 'st':
         case 'stx': {
           const dst = readReg(st, insn.dst, pc);
-          const value = info.kind === 'st' ? scalarReg(scalarConst(insn.imm64)) : readReg(st, insn.src, pc);
-          checkAccess(e, st, dst, { regno: insn.dst, off: insn.off, size: info.width / 8, kind: 'write', value, pc });
+          const value =
+            info.kind === 'st' ? scalarReg(scalarConst(insn.imm64)) : readReg(st, insn.src, pc);
+          checkAccess(e, st, dst, {
+            regno: insn.dst,
+            off: insn.off,
+            size: info.width / 8,
+            kind: 'write',
+            value,
+            pc,
+          });
           break;
         }
         case 'atomic':
@@ -304,7 +334,12 @@ export function verify(program: Program, opts: VerifyOptions = {}): VerifyResult
             const pre = e.callbackSites.has(pc) ? st.clone() : null;
             const cb = checkHelperCall(e, st, insn);
             if (cb !== null && pre !== null) {
-              if (pre.frames.length >= MAX_CALL_FRAMES) fail('VERIFY_CALL_DEPTH', `the call stack of ${pre.frames.length + 1} frames is too deep`, pc);
+              if (pre.frames.length >= MAX_CALL_FRAMES)
+                fail(
+                  'VERIFY_CALL_DEPTH',
+                  `the call stack of ${pre.frames.length + 1} frames is too deep`,
+                  pc,
+                );
               const f = new Frame(pc, e.structure.subprogOf[cb.target] as number);
               f.regs[1] = scalarReg(scalarURange(0n, U32));
               f.regs[2] = cb.ctxArg;
@@ -314,7 +349,12 @@ export function verify(program: Program, opts: VerifyOptions = {}): VerifyResult
             }
             written = [0];
           } else if (insn.code === Code.CALL_LOCAL) {
-            if (st.frames.length >= MAX_CALL_FRAMES) fail('VERIFY_CALL_DEPTH', `the call stack of ${st.frames.length + 1} frames is too deep`, pc);
+            if (st.frames.length >= MAX_CALL_FRAMES)
+              fail(
+                'VERIFY_CALL_DEPTH',
+                `the call stack of ${st.frames.length + 1} frames is too deep`,
+                pc,
+              );
             const target = pc + 1 + insn.imm;
             const f = new Frame(pc, e.structure.subprogOf[target] as number);
             for (let i = 1; i <= 5; i++) f.regs[i] = regs[i] as Reg;
@@ -330,11 +370,19 @@ export function verify(program: Program, opts: VerifyOptions = {}): VerifyResult
             // like `call <id>`. A computed or pointer target cannot be checked statically.
             const target = regs[insn.dst] as Reg;
             if (target.type !== 'scalar' || !isConst(target.v) || target.v.t.value > 0x7fffffffn) {
-              fail('VERIFY_UNSUPPORTED_INSN', `callx through R${insn.dst}, which is not a known helper id`, pc);
+              fail(
+                'VERIFY_UNSUPPORTED_INSN',
+                `callx through R${insn.dst}, which is not a known helper id`,
+                pc,
+              );
             }
             const id = Number(target.v.t.value);
             if (e.callbackSites.has(pc) || e.helper(id)?.args.includes('func') === true) {
-              fail('VERIFY_UNSUPPORTED_INSN', `callx to bpf_${e.helper(id)?.name ?? id}, which takes a callback`, pc);
+              fail(
+                'VERIFY_UNSUPPORTED_INSN',
+                `callx to bpf_${e.helper(id)?.name ?? id}, which takes a callback`,
+                pc,
+              );
             }
             checkHelperCall(e, st, { ...insn, code: Code.CALL_HELPER, imm: id });
             written = [0];
@@ -346,7 +394,8 @@ export function verify(program: Program, opts: VerifyOptions = {}): VerifyResult
           const callee = st.cur;
           if (st.frames.length === 1) {
             readReg(st, 0, pc);
-            if (st.refs.length > 0) fail('VERIFY_REF_LEAK', `Unreleased reference id=${st.refs[0]}`, pc);
+            if (st.refs.length > 0)
+              fail('VERIFY_REF_LEAK', `Unreleased reference id=${st.refs[0]}`, pc);
             finish(p);
             p = null;
             continue;
@@ -358,7 +407,11 @@ export function verify(program: Program, opts: VerifyOptions = {}): VerifyResult
             // A callback returned: its value must be 0 or 1 (bpf_loop: continue or stop), and
             // the helper may call it again, so the call instruction runs again.
             if (r0.type !== 'scalar' || r0.v.umax > 1n) {
-              fail('VERIFY_BAD_RETURN', `At callback return the register R0 has ${r0.type === 'scalar' ? `umax=${r0.v.umax}` : r0.type}, should have been in [0, 1]`, pc);
+              fail(
+                'VERIFY_BAD_RETURN',
+                `At callback return the register R0 has ${r0.type === 'scalar' ? `umax=${r0.v.umax}` : r0.type}, should have been in [0, 1]`,
+                pc,
+              );
             }
             p.pc = site.pc;
             continue;
@@ -430,18 +483,27 @@ function lddwReg(env: Env, insn: Insn): Reg {
     case LddwSrc.MAP_IDX_VALUE: {
       const index = Number(insn.imm64 & 0xffffffffn);
       const map = env.maps[index];
-      if (map === undefined) fail('VERIFY_UNSUPPORTED_INSN', `map index ${index} does not name a map`, pc);
+      if (map === undefined)
+        fail('VERIFY_UNSUPPORTED_INSN', `map index ${index} does not name a map`, pc);
       if (insn.src === LddwSrc.MAP_IDX) return ptrReg('map_ptr', { map });
       const off = Number(BigInt.asIntN(32, insn.imm64 >> 32n));
       if (off < 0 || off >= map.valueSize) {
-        fail('VERIFY_OUT_OF_BOUNDS', `invalid access to map value pointer, value_size=${map.valueSize} off=${off}`, pc);
+        fail(
+          'VERIFY_OUT_OF_BOUNDS',
+          `invalid access to map value pointer, value_size=${map.valueSize} off=${off}`,
+          pc,
+        );
       }
       return ptrReg('map_value', { map, off });
     }
     case LddwSrc.FUNC:
       return ptrReg('func', { frame: pc + 1 + insn.imm });
     default:
-      return fail('VERIFY_UNSUPPORTED_INSN', `lddw with src=${insn.src} needs a kernel (map fds, BTF ids)`, pc);
+      return fail(
+        'VERIFY_UNSUPPORTED_INSN',
+        `lddw with src=${insn.src} needs a kernel (map fds, BTF ids)`,
+        pc,
+      );
   }
 }
 
@@ -458,11 +520,17 @@ function checkAtomic(env: Env, st: VState, insn: Insn): number[] {
   }
   if (dst.type !== 'stack' && dst.type !== 'map_value' && dst.type !== 'mem') {
     if (dst.type === 'ctx' || dst.type === 'pkt' || dst.type === 'pkt_meta') {
-      fail('VERIFY_INVALID_MEM', `BPF_ATOMIC stores into R${insn.dst} ${dst.type} is not allowed`, pc);
+      fail(
+        'VERIFY_INVALID_MEM',
+        `BPF_ATOMIC stores into R${insn.dst} ${dst.type} is not allowed`,
+        pc,
+      );
     }
   }
   const size = info.width / 8;
-  const loaded = checkAccess(env, st, dst, { regno: insn.dst, off: insn.off, size, kind: 'atomic', pc }) ?? loadedScalar(size, false);
+  const loaded =
+    checkAccess(env, st, dst, { regno: insn.dst, off: insn.off, size, kind: 'atomic', pc }) ??
+    loadedScalar(size, false);
   const value = size === 4 ? loadedScalar(4, false) : loaded;
   if (isCmpxchg) {
     st.cur.regs[0] = value;
@@ -478,15 +546,22 @@ function checkAtomic(env: Env, st: VState, insn: Insn): number[] {
 function checkLdAbs(env: Env, st: VState, insn: Insn): void {
   const pc = insn.pc;
   if (!['socket_filter', 'sched_cls', 'sched_act'].includes(env.progType)) {
-    fail('VERIFY_UNSUPPORTED_INSN', `BPF_LD_[ABS|IND] instructions not allowed for program type ${env.progType}`, pc);
+    fail(
+      'VERIFY_UNSUPPORTED_INSN',
+      `BPF_LD_[ABS|IND] instructions not allowed for program type ${env.progType}`,
+      pc,
+    );
   }
   const r6 = readReg(st, 6, pc);
-  if (r6.type !== 'ctx') fail('VERIFY_UNSUPPORTED_INSN', 'at the time of BPF_LD_ABS|IND R6 != pointer to skb', pc);
+  if (r6.type !== 'ctx')
+    fail('VERIFY_UNSUPPORTED_INSN', 'at the time of BPF_LD_ABS|IND R6 != pointer to skb', pc);
   if (infoOf(insn.code).kind === 'ldind') {
     const src = readReg(st, insn.src, pc);
-    if (src.type !== 'scalar') fail('VERIFY_PTR_ARITH', `R${insn.src} pointer used as packet offset`, pc);
+    if (src.type !== 'scalar')
+      fail('VERIFY_PTR_ARITH', `R${insn.src} pointer used as packet offset`, pc);
   }
-  if (st.refs.length > 0) fail('VERIFY_REF_LEAK', 'BPF_LD_[ABS|IND] cannot be mixed with socket references', pc);
+  if (st.refs.length > 0)
+    fail('VERIFY_REF_LEAK', 'BPF_LD_[ABS|IND] cannot be mixed with socket references', pc);
   const regs = st.cur.regs;
   for (let i = 1; i <= 5; i++) regs[i] = NOT_INIT;
   regs[0] = loadedScalar(infoOf(insn.code).width / 8, false);
@@ -497,7 +572,8 @@ function checkBuiltin(env: Env, st: VState, insn: Insn): void {
   const pc = insn.pc;
   const regs = st.cur.regs;
   const id = insn.imm;
-  if (id < 1 || id > 4) fail('VERIFY_UNSUPPORTED_INSN', `kfunc call ${id} is not a runtime built-in`, pc);
+  if (id < 1 || id > 4)
+    fail('VERIFY_UNSUPPORTED_INSN', `kfunc call ${id} is not a runtime built-in`, pc);
   const r1 = readReg(st, 1, pc);
   const r2 = readReg(st, 2, pc);
   const r3 = readReg(st, 3, pc);
@@ -549,7 +625,16 @@ function setScalar(st: VState, regno: number, reg: Reg, v: Scalar): void {
 const isNullConst = (r: Reg): boolean => r.type === 'scalar' && isConst(r.v) && r.v.t.value === 0n;
 
 /** Assume `dst cond src`; false when that cannot hold. */
-function applyCond(env: Env, st: VState, insn: Insn, cond: Cond, w: 32 | 64, dst: Reg, src: Reg, isX: boolean): boolean {
+function applyCond(
+  env: Env,
+  st: VState,
+  insn: Insn,
+  cond: Cond,
+  w: 32 | 64,
+  dst: Reg,
+  src: Reg,
+  isX: boolean,
+): boolean {
   if (dst.type === 'scalar' && src.type === 'scalar') {
     const res = refine(cond, w, dst.v, src.v);
     if (res === null) return false;
@@ -596,6 +681,7 @@ function markNull(st: VState, ptr: Reg, isNull: boolean): void {
 function markPktRange(st: VState, ptr: Reg): void {
   if (ptr.off < 0 || ptr.v.umax + BigInt(ptr.off) > 0xffffn) return;
   const { id, type, off } = ptr;
-  st.forEachReg((x) => (x.type === type && x.id === id && x.range < off ? { ...x, range: off } : x));
+  st.forEachReg((x) =>
+    x.type === type && x.id === id && x.range < off ? { ...x, range: off } : x,
+  );
 }
-

@@ -159,7 +159,7 @@ describe('JIT traps', () => {
   });
 
   it('budget changes between runs without a new prepare', () => {
-    const vm = new Vm({ engine: 'jit', budget: 50 });
+    const vm = new Vm({ engine: 'jit', budget: 50, verify: false });
     vm.load('mov %r0, 100\nloop:\nsub %r0, 1\njne %r0, 0, loop\nexit');
     expect(() => vm.run()).toThrow(expect.objectContaining({ code: 'BUDGET_EXHAUSTED' }));
     vm.budget = 1000;
@@ -228,7 +228,7 @@ describe('JIT helpers', () => {
 
   it('a helper with a Wasm implementation is called directly, with its arguments', async () => {
     const wabt = await wabtInit();
-    const vm = new Vm({ engine: 'jit' });
+    const vm = new Vm({ engine: 'jit', verify: false });
     const wat = `(module
       (import "env" "memory" (memory 1))
       (func (export "h") (param i64 i64 i64 i64 i64) (result i64)

@@ -38,7 +38,8 @@ interface Outcome {
 }
 
 function makeVm(engine: 'interp' | 'jit'): Vm {
-  const vm = new Vm({ engine, budget: 1_000_000 });
+  // Generated programs are valid and terminating, not verifier-shaped (ldabs, raw pointers).
+  const vm = new Vm({ engine, budget: 1_000_000, verify: false });
   for (const h of GEN_HELPERS) vm.registerHelper(h.id, h.fn, h.name);
   return vm;
 }

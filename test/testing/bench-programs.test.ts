@@ -10,7 +10,8 @@ describe('benchmark programs', () => {
     (['interp', 'jit'] as const).map((engine) => [p.name, engine, p] as const),
   );
   it.each(cases)('%s matches its reference on %s', (_, engine, p) => {
-    const vm = new Vm({ engine, budget: 50_000_000 });
+    // Compute kernels with long loops: beyond what a path-walking verifier unrolls (as in Linux).
+    const vm = new Vm({ engine, budget: 50_000_000, verify: false });
     vm.load(p.source);
     expect(vm.run(p.input()).r0).toBe(p.expected);
     // A second run on a fresh input gives the same answer (the sieve writes its input).

@@ -149,7 +149,7 @@ describe('generateProgram', () => {
     let deepest = 0;
     for (let seed = 0; seed < 300 && deepest < 5; seed++) {
       const { program, input } = generateProgram(seed);
-      const vm = new Vm({ engine: 'interp' });
+      const vm = new Vm({ engine: 'interp', verify: false });
       for (const h of GEN_HELPERS) vm.registerHelper(h.id, h.fn, h.name);
       vm.load(program);
       try {

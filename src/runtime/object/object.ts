@@ -37,6 +37,7 @@ import {
   relocate,
 } from './relocate.js';
 import { TailCall, type TailCallState, registerTailCall } from './tail-call.js';
+import { protoLookup, verifyOrThrow } from '../../verifier/gate.js';
 
 export interface OpenOptions {
   /** Default 'interp'. */
@@ -51,6 +52,11 @@ export interface OpenOptions {
   readonly perfBufferSize?: number | undefined;
   /** What the standard helpers see of the host (clock, pid, random seed, printk sink). */
   readonly host?: HostEnv | undefined;
+  /**
+   * Verify each program (with its type, the object's maps and BTF line info) before it is
+   * prepared for an engine (default true). `false` is the explicit opt-out.
+   */
+  readonly verify?: boolean | undefined;
   /** Program type override (for sections outside libbpf's conventions). */
   readonly programType?: LoadOptions['programType'];
   /**
@@ -122,6 +128,9 @@ export class VmObject {
   private readonly env: ExecEnv;
   private readonly cache = new Map<string, Executable>();
   private readonly tail: TailCallState = { count: 0 };
+  private readonly verifyOn: boolean;
+  /** Ids of programs the verifier accepted. */
+  private readonly verified = new Set<number>();
 
   constructor(
     object: BpfObject,
@@ -130,6 +139,7 @@ export class VmObject {
   ) {
     this.object = object;
     this.engineName = opts.engine ?? 'interp';
+    this.verifyOn = opts.verify ?? true;
     resolveEngine(this.engineName);
     this.budgetValue = checkBudget(opts.budget ?? DEFAULT_OBJECT_BUDGET);
     this.dataCapacity = opts.dataCapacity ?? DEFAULT_DATA_CAPACITY;
@@ -245,6 +255,15 @@ export class VmObject {
     let exe = this.cache.get(key);
     if (exe === undefined) {
       checkHelpers(p.name, p.program, this.helpers);
+      if (this.verifyOn && !this.verified.has(p.id)) {
+        verifyOrThrow(p.original, {
+          progType: p.type,
+          maps: this.object.maps,
+          helpers: protoLookup(this.helpers, true),
+          lineInfo: p.source.lineInfo,
+        });
+        this.verified.add(p.id);
+      }
       exe = this.resolveEngine(engine).prepare(p.program, this.env);
       this.cache.set(key, exe);
     }
