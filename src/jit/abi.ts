@@ -9,12 +9,21 @@
 //                                          half and leaves the full r0 in R0_SLOT
 //   export set_budget(lo i32, hi i32)      the instruction budget of every following run (kept in
 //                                          a module-private global: no per-run host work)
+//   export f<entryPc>(r0..r10 i64) -> i64  every subprogram, only in programs with callbacks
+//                                          (Cfg.callbacks): what HelperCall.callback calls
 //
 // Inside, each subprogram is a function f<entryPc>(r0..r10 i64) -> i64 returning r0. The callee
 // gets all of the caller's registers (r10 = caller's + FRAME_SIZE); it returns r0 and leaves its
 // r1-r5 in ARGS_SLOT, which the caller reloads: exactly the interpreter's behaviour, which shares
 // one register file and saves/restores only r6-r9 (and r10) around a local call. r6-r9 need no
 // saving here: they are the caller's own locals.
+//
+// Callbacks (bpf_loop). The budget lives in a local of the running function and in a global
+// across calls. In a program with callbacks, each JS helper call first stores the budget to the
+// global, r10 to CALLBACK_FP_SLOT and r0, r6-r9 to CALLBACK_REGS_SLOT, and reloads the budget
+// afterwards; the engine's callback hook calls the exported f<pc> with those registers, r1-r5
+// from the helper and r10 one frame up (the callee takes the budget from the global and leaves
+// it there at exit, as for a local call), then restores the two slots for the next callback.
 
 /** Trap kinds stored at TRAP_KIND_SLOT before `unreachable` (0 = no trap recorded). */
 export const TrapKind = {
@@ -34,6 +43,15 @@ export const EXPORT_SET_BUDGET = 'set_budget';
 
 /** Import name of the Wasm implementation of helper `id`. */
 export const wasmHelperName = (id: number): string => `h${id}`;
+
+/** Name (and, in programs with callbacks, export name) of the subprogram entered at `entryPc`. */
+export const subprogramName = (entryPc: number): string => `f${entryPc}`;
+
+/** The entry pc of an export named by `subprogramName`, or undefined for other exports. */
+export function subprogramPcOf(exportName: string): number | undefined {
+  const m = /^f(\d+)$/.exec(exportName);
+  return m === null ? undefined : Number(m[1]);
+}
 
 /** Module name written into the binary's name section; traps are attributed by it. */
 export const MODULE_NAME = 'ebpfjit';

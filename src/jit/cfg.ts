@@ -1,12 +1,15 @@
 // The control-flow graph the JIT translates: basic blocks over a decoded Program, their edges
 // (deduplicated: a conditional jump of +0 has one successor), and the subprograms (the entry at
-// pc 0 plus every `call local` target), each being the blocks reachable from its entry without
-// following calls. Blocks no subprogram reaches are dropped. Calls do not end a block: they
-// return to the next instruction, so they are plain instructions here.
+// pc 0, every `call local` target and every `lddw rX, func` target, i.e. a bpf_loop callback),
+// each being the blocks reachable from its entry without following calls. Blocks no subprogram
+// reaches are dropped. Calls do not end a block: they return to the next instruction, so they
+// are plain instructions here.
 
 import { type Insn, type Program, jumpTarget } from '../isa/insn.js';
-import { Code } from '../isa/opcodes.js';
+import { Code, LddwSrc } from '../isa/opcodes.js';
 import { infoOf } from '../isa/table.js';
+import { callbackTarget } from '../runtime/helpers.js';
+import { idOf } from '../runtime/helpers/ids.js';
 
 /**
  * How a block ends:
@@ -40,8 +43,40 @@ export interface Subprogram {
 export interface Cfg {
   readonly program: Program;
   readonly blocks: readonly BasicBlock[];
-  /** Subprograms: the main one first, then call targets in pc order. */
+  /** Subprograms: the main one first, then call and callback targets in pc order. */
   readonly subprograms: readonly Subprogram[];
+  /**
+   * The program may have a helper call back into it (see `usesCallbacks`): its subprograms are
+   * exported and its JS helper calls hand over r10, r0, r6-r9 and the budget.
+   */
+  readonly callbacks: boolean;
+}
+
+/** bpf_loop's kernel id: the one standard helper that calls back into the program. */
+const LOOP_HELPER = idOf('loop');
+
+/**
+ * True when a helper may call back into the program: it loads a function pointer (`lddw func`),
+ * or calls bpf_loop or a helper chosen at run time (callx). The last two make an unverified
+ * program that passes a plain number as the callback behave as in the interpreter, which
+ * accepts any subprogram entry. Other programs pay nothing for callbacks.
+ */
+export function usesCallbacks(program: Program): boolean {
+  return program.insns.some(
+    (insn) =>
+      (insn.code === Code.LDDW && insn.src === LddwSrc.FUNC) ||
+      (insn.code === Code.CALL_HELPER && insn.imm >>> 0 === LOOP_HELPER) ||
+      insn.code === Code.CALLX,
+  );
+}
+
+/**
+ * Instruction index a function pointer (`lddw rX, func`) points to, or -1 when its target is not
+ * an instruction of the program (the interpreter then refuses the callback at run time).
+ */
+export function funcPointerIndex(program: Program, insn: Insn): number {
+  const idx = program.indexOfPc[callbackTarget(insn.pc, insn.imm)];
+  return idx !== undefined && idx >= 0 ? idx : -1;
 }
 
 /** True for a conditional jump (JMP/JMP32 compare-and-branch). */
@@ -73,6 +108,12 @@ export function buildCfg(program: Program): Cfg {
       const t = targetIndex(program, insn);
       leader[t] = 1;
       callTargets.add(t);
+    } else if (insn.code === Code.LDDW && insn.src === LddwSrc.FUNC) {
+      const t = funcPointerIndex(program, insn);
+      if (t >= 0) {
+        leader[t] = 1;
+        callTargets.add(t);
+      }
     } else if (isCondJump(insn) || isUncondJump(insn)) {
       leader[targetIndex(program, insn)] = 1;
       leader[i + 1] = 1;
@@ -135,7 +176,7 @@ export function buildCfg(program: Program): Cfg {
       blocks: reachable(blocks, entry),
     };
   });
-  return { program, blocks, subprograms };
+  return { program, blocks, subprograms, callbacks: usesCallbacks(program) };
 }
 
 /**

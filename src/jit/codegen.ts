@@ -1,6 +1,7 @@
 // Program -> WebAssembly binary: the module (imports, globals, the trap function), one function
 // per subprogram built from its structured control flow (or through the Relooper when the
-// graph is irreducible), the `run` entry, and the source map tying Wasm offsets to eBPF pcs.
+// graph is irreducible; exported when the program has callbacks), the `run` entry, and the
+// source map tying Wasm offsets to eBPF pcs.
 // See abi.ts for the module's interface and calling convention.
 
 import { CompileError } from '../errors.js';
@@ -17,6 +18,7 @@ import {
   Local,
   PARAM_COUNT,
   TrapKind,
+  subprogramName,
   wasmHelperName,
 } from './abi.js';
 import { type Expr, WasmModule, WasmTypes } from './binaryen.js';
@@ -64,7 +66,7 @@ export interface Codegen {
   readonly stats: CodegenStats;
 }
 
-export const functionName = (entryPc: number): string => `f${entryPc}`;
+export const functionName = subprogramName;
 
 export function generate(program: Program, opts: CodegenOptions): Codegen {
   const cfg = buildCfg(program);
@@ -174,7 +176,7 @@ function buildFunction(
   const { program } = cfg;
   const calleeOf = (insn: Insn): string =>
     functionName((program.insns[targetIndex(program, insn)] as Insn).pc);
-  const c = new FnContext(w, helpers, calleeOf);
+  const c = new FnContext(w, helpers, calleeOf, cfg.callbacks);
   const shape = structure(cfg, sub);
   const entryCharge = shape.kind === 'nested' ? shape.entryCharge : 0;
   const body: Expr[] = [w.localSet(Local.BUDGET, w.globalGet(BUDGET_GLOBAL, i64))];
@@ -184,7 +186,10 @@ function buildFunction(
   body.push(w.unreachable());
   const params = w.signature(new Array<number>(PARAM_COUNT).fill(i64));
   const vars = [i64, i64, i64, i32, i32]; // Local.BUDGET, TMP_A, TMP_B, ADDR, LABEL
-  const fn = w.addFunction(functionName(sub.entryPc), params, i64, vars, w.block(null, body, auto));
+  const name = functionName(sub.entryPc);
+  const fn = w.addFunction(name, params, i64, vars, w.block(null, body, auto));
+  // Any subprogram entry may be a callback (the interpreter accepts each one), so export all.
+  if (cfg.callbacks) w.addFunctionExport(name, name);
   // Source map: line = pc + 1 (binaryen writes lines 0-based, so the map holds the pc).
   for (let i = 0; i < c.markedExprs.length; i++) {
     w.setDebugLocation(fn, c.markedExprs[i] as Expr, file, (c.markedPcs[i] as number) + 1);

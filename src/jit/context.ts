@@ -27,6 +27,8 @@ export class FnContext {
     readonly wasmHelpers: ReadonlySet<number>,
     /** Function name of the subprogram a `call local` instruction enters. */
     readonly calleeOf: (insn: Insn) => string,
+    /** The program has callbacks: JS helper calls hand over registers and budget (abi.ts). */
+    readonly callbacks = false,
   ) {}
 
   /** Remember that `expr` belongs to eBPF instruction `pc` (it may trap). */

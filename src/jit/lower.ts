@@ -5,9 +5,18 @@
 
 import { CompileError, assertNever } from '../errors.js';
 import type { Insn } from '../isa/insn.js';
-import { Code, Jmp } from '../isa/opcodes.js';
+import { Code, Jmp, LddwSrc } from '../isa/opcodes.js';
 import { infoOf } from '../isa/table.js';
-import { ARGS_SLOT, FRAME_SIZE, MAX_FRAMES, R0_SLOT, frameTop } from '../runtime/layout.js';
+import { callbackTarget } from '../runtime/helpers.js';
+import {
+  ARGS_SLOT,
+  CALLBACK_FP_SLOT,
+  CALLBACK_REGS_SLOT,
+  FRAME_SIZE,
+  MAX_FRAMES,
+  R0_SLOT,
+  frameTop,
+} from '../runtime/layout.js';
 import { Local, PARAM_COUNT, TrapKind, wasmHelperName } from './abi.js';
 import { type Expr, type IntCmpOp, WasmTypes } from './binaryen.js';
 import { BUDGET_GLOBAL, type FnContext } from './context.js';
@@ -235,7 +244,10 @@ export function lowerInsn(c: FnContext, insn: Insn): Expr {
       return lowerBuiltin(c, insn);
     // ---- LD ----
     case Code.LDDW:
-      return c.set(insn.dst, c.k64(insn.imm64));
+      // A function pointer is the callee's entry slot index, as in the interpreter.
+      return insn.src === LddwSrc.FUNC
+        ? c.set(insn.dst, c.k64(BigInt(callbackTarget(insn.pc, insn.imm))))
+        : c.set(insn.dst, c.k64(insn.imm64));
     case Code.LDABSW:
       return loadPacket(c, insn, 4, false);
     case Code.LDABSH:
@@ -372,13 +384,28 @@ export function condition(c: FnContext, insn: Insn, negate: boolean): Expr {
   return wide ? w.cmp64(cmp, a, b) : w.cmp32(cmp, a, b);
 }
 
-/** r1-r5 into ARGS_SLOT, the JS helper import, r0 from R0_SLOT. r1-r5 keep their values. */
+/** Registers a callback starts with besides r1-r5 and r10, in CALLBACK_REGS_SLOT order. */
+const CALLBACK_REGS = [0, 6, 7, 8, 9] as const;
+
+/**
+ * r1-r5 into ARGS_SLOT, the JS helper import, r0 from R0_SLOT. r1-r5 keep their values. In a
+ * program with callbacks the helper may run a subprogram: hand it r10, r0, r6-r9 and the budget
+ * (through its global), and take the budget back after.
+ */
 function callJsHelper(c: FnContext, id: Expr, pc: number): Expr {
   const { w } = c;
   const out: Expr[] = [];
   for (let r = 1; r <= 5; r++)
     out.push(w.store64('store', ARGS_SLOT + (r - 1) * 8, c.k32(0), c.get(r)));
+  if (c.callbacks) {
+    out.push(w.store64('store', CALLBACK_FP_SLOT, c.k32(0), c.get(10)));
+    CALLBACK_REGS.forEach((r, k) =>
+      out.push(w.store64('store', CALLBACK_REGS_SLOT + k * 8, c.k32(0), c.get(r))),
+    );
+    out.push(w.globalSet(BUDGET_GLOBAL, w.localGet(Local.BUDGET, i64)));
+  }
   out.push(w.call('helper', [id, c.k32(pc)], none));
+  if (c.callbacks) out.push(w.localSet(Local.BUDGET, w.globalGet(BUDGET_GLOBAL, i64)));
   out.push(c.set(0, w.load64('load', R0_SLOT, c.k32(0))));
   return w.block(null, out);
 }

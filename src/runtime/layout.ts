@@ -38,6 +38,16 @@ export const TRAP_KIND_SLOT = SCRATCH_BASE + 0x40;
  * bpf_get_smp_processor_id returns it, so the two always agree.
  */
 export const CPU_SLOT = SCRATCH_BASE + 0x48;
+/**
+ * JIT code that can call back (bpf_loop) leaves the calling frame's r10 here (i64) before every
+ * JS helper call, so a callback gets the next frame; the engine restores it after the callback.
+ */
+export const CALLBACK_FP_SLOT = SCRATCH_BASE + 0x50;
+/**
+ * With it, the caller's r0, r6, r7, r8, r9 (5 x i64): a callback starts with them, as it does in
+ * the interpreter, which runs the callee on the caller's register file.
+ */
+export const CALLBACK_REGS_SLOT = SCRATCH_BASE + 0x58;
 export const SCRATCH_END = 0x2000;
 
 export const STACK_BASE = 0x2000;
