@@ -15,6 +15,8 @@ export interface OptionSpec {
   readonly choices?: readonly string[];
   /** Name of the value in help text (`FILE`, `N`). */
   readonly valueName?: string;
+  /** A string option that may be given several times; its values keep their order. */
+  readonly repeatable?: boolean;
   readonly help: string;
 }
 
@@ -36,6 +38,8 @@ export interface ParsedArgs {
   readonly positionals: readonly string[];
   /** Option values by long name: `true` for a flag, the text (or number) for a value. */
   readonly values: ReadonlyMap<string, string | number | true>;
+  /** Values of repeatable options by long name, in the order given. */
+  readonly lists: ReadonlyMap<string, readonly string[]>;
   /** `--help` or `-h` was given: the caller prints help and ignores the rest. */
   readonly help: boolean;
 }
@@ -54,6 +58,7 @@ function parseCount(name: string, text: string): number {
 /** Parse `argv` (the words after the command name) against `spec`. */
 export function parseArgs(argv: readonly string[], spec: CommandSpec): ParsedArgs {
   const values = new Map<string, string | number | true>();
+  const lists = new Map<string, string[]>();
   const positionals: string[] = [];
   let help = false;
   let onlyPositionals = false;
@@ -88,7 +93,9 @@ export function parseArgs(argv: readonly string[], spec: CommandSpec): ParsedArg
     }
     if (opt === undefined) throw usageError(`${spec.name}: unknown option '${word}'`);
     const flag = `--${opt.name}`;
-    if (values.has(opt.name)) throw usageError(`${spec.name}: ${flag} given twice`);
+    if (values.has(opt.name) && opt.repeatable !== true) {
+      throw usageError(`${spec.name}: ${flag} given twice`);
+    }
     if (opt.value === undefined) {
       if (inline !== undefined) throw usageError(`${spec.name}: ${flag} takes no value`);
       values.set(opt.name, true);
@@ -106,6 +113,11 @@ export function parseArgs(argv: readonly string[], spec: CommandSpec): ParsedArg
         `${spec.name}: ${flag} must be one of ${opt.choices.join(', ')}, not '${text}'`,
       );
     }
+    if (opt.repeatable === true) {
+      const list = lists.get(opt.name) ?? [];
+      list.push(text);
+      lists.set(opt.name, list);
+    }
     values.set(opt.name, opt.value === 'count' ? parseCount(opt.name, text) : text);
   }
 
@@ -120,7 +132,7 @@ export function parseArgs(argv: readonly string[], spec: CommandSpec): ParsedArg
       );
     }
   }
-  return { positionals, values, help };
+  return { positionals, values, lists, help };
 }
 
 /** Typed reads of parsed options (the spec already checked kinds and choices). */
@@ -132,6 +144,11 @@ export function stringOpt(args: ParsedArgs, name: string): string | undefined {
 export function countOpt(args: ParsedArgs, name: string): number | undefined {
   const v = args.values.get(name);
   return typeof v === 'number' ? v : undefined;
+}
+
+/** Every value of a repeatable option, in order (empty when not given). */
+export function listOpt(args: ParsedArgs, name: string): readonly string[] {
+  return args.lists.get(name) ?? [];
 }
 
 export function flagOpt(args: ParsedArgs, name: string): boolean {
@@ -152,7 +169,7 @@ export function commandHelp(tool: string, spec: CommandSpec): string {
     const names = (o.short !== undefined ? `-${o.short}, ` : '') + `--${o.name}`;
     const value =
       o.value === undefined ? '' : ` ${o.valueName ?? (o.choices ?? ['VALUE']).join('|')}`;
-    return [names + value, o.help];
+    return [names + value, o.help + (o.repeatable === true ? ' (repeatable)' : '')];
   });
   rows.push(['-h, --help', 'show this help']);
   for (const [left, right] of rows) lines.push(`  ${col(left)}${right}`);

@@ -3,7 +3,8 @@
 //   raw bytecode (.bin, .o without ELF magic, or any binary: little-endian 8-byte slots),
 //   hex instruction words, one 64-bit word per token (what `ebpf-wasm asm` prints),
 //   a conformance .data file (its raw or asm, plus its mem).
-// ELF objects are refused until the ELF loader exists.
+// ELF objects are not programs of this kind: the commands that take them (info, run, compile,
+// verify) check `isElf` first; the others refuse them here.
 
 import { extname } from 'node:path';
 import { BpfError } from '../errors.js';
@@ -61,7 +62,7 @@ export function detectKind(path: string, bytes: Uint8Array): InputKind {
     throw new BpfError(
       'load',
       'UNSUPPORTED',
-      `${path} is an ELF object; ELF loading is not supported yet (give raw bytecode, assembly or a .data file)`,
+      `${path} is an ELF object; this command takes raw bytecode, assembly or a .data file`,
     );
   }
   switch (extname(path).toLowerCase()) {

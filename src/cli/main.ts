@@ -5,11 +5,14 @@ import { readFileSync } from 'node:fs';
 import { BpfError } from '../errors.js';
 import { type CommandSpec, commandHelp, parseArgs, type ParsedArgs, usageError } from './args.js';
 import { asmCommand, asmSpec } from './asm.js';
+import { compileCommand, compileSpec } from './compile.js';
 import { conformanceCommand, conformanceSpec } from './conformance.js';
 import { disasmCommand, disasmSpec } from './disasm.js';
 import { userMessage } from './format.js';
+import { infoCommand, infoSpec } from './info.js';
 import { type CliIo, processIo } from './io.js';
 import { runCommand, runSpec } from './run.js';
+import { verifyCommand, verifySpec } from './verify.js';
 
 export const TOOL = 'ebpf-wasm';
 
@@ -20,6 +23,9 @@ interface Command {
 
 const COMMANDS: readonly Command[] = [
   { spec: runSpec, exec: runCommand },
+  { spec: infoSpec, exec: infoCommand },
+  { spec: verifySpec, exec: verifyCommand },
+  { spec: compileSpec, exec: compileCommand },
   { spec: asmSpec, exec: asmCommand },
   { spec: disasmSpec, exec: disasmCommand },
   { spec: conformanceSpec, exec: conformanceCommand },

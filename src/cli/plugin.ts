@@ -23,6 +23,8 @@ export interface PluginArgs {
   readonly budget: number;
   /** --elf: stdin is an ELF object. */
   readonly elf: boolean;
+  /** False with --no-verify: run the program without verifying it first. */
+  readonly verify: boolean;
   /** --program HEX (ubpf's plugin has it): the program instead of stdin. */
   readonly program?: string;
   readonly help: boolean;
@@ -37,6 +39,7 @@ Options:
   --engine interp|jit   engine (default interp); --jit and --interpret are aliases
   --budget N            stop after N instructions (default ${CONFORMANCE_BUDGET})
   --program HEX         take the program from HEX instead of stdin
+  --no-verify           run without verifying first (the suite tests instructions, not safety)
   --elf                 stdin is an ELF object (not supported yet: refused)
   -h, --help            show this help
 
@@ -63,6 +66,7 @@ export function parsePluginArgs(argv: readonly string[]): PluginArgs {
   let engine: EngineName = 'interp';
   let budget = CONFORMANCE_BUDGET;
   let elf = false;
+  let verify = true;
   let help = false;
   let program: string | undefined;
   let i = 0;
@@ -108,6 +112,9 @@ export function parsePluginArgs(argv: readonly string[]): PluginArgs {
       case '--elf':
         elf = true;
         break;
+      case '--no-verify':
+        verify = false;
+        break;
       case '--help':
       case '-h':
         help = true;
@@ -117,7 +124,7 @@ export function parsePluginArgs(argv: readonly string[]): PluginArgs {
         throw pluginError(`invalid argument '${word}'`);
     }
   }
-  return { mem, engine, budget, elf, help, ...(program !== undefined ? { program } : {}) };
+  return { mem, engine, budget, elf, verify, help, ...(program !== undefined ? { program } : {}) };
 }
 
 /** Run one test as the runner asks; `readStdin` supplies the program unless `--program` does. */
@@ -157,7 +164,7 @@ export async function pluginMain(
     }
     const program = decode(code);
     await ensureEngine(args.engine);
-    const vm = conformanceVm(args.engine, args.budget);
+    const vm = conformanceVm(args.engine, args.budget, args.verify);
     vm.load(program);
     io.stdout(hex64(vm.run(args.mem).r0) + '\n');
     return 0;

@@ -1,6 +1,7 @@
 // `ebpf-wasm run FILE`: load a program (assembly, raw bytecode, hex words or a .data test), run
 // it once on the chosen engine with the given input memory, and print r0 (or a JSON object).
 // `--trace` prints every executed instruction to stderr with the registers it changed.
+// An ELF object runs one named program per `--packet-hex` instead (run-object.ts).
 
 import { conformanceVm } from '../conformance/runner.js';
 import { ensureEngine, ENGINE_NAMES } from '../conformance/engines.js';
@@ -19,20 +20,44 @@ import {
   usageError,
 } from './args.js';
 import { runJson, traceLine } from './format.js';
-import { loadProgram } from './input.js';
+import { isElf, loadProgram } from './input.js';
 import type { CliIo } from './io.js';
+import { TYPE_HELP } from './object.js';
+import { runObjectCommand } from './run-object.js';
 
 export const runSpec: CommandSpec = {
   name: 'run',
   summary:
-    'Run a program once and print r0 in hex.\n' +
+    'Run a program and print r0 in hex.\n' +
     'FILE is assembly (.s/.asm or any text), raw bytecode (.bin/.o, little-endian 8-byte\n' +
     'slots), hex instruction words, or a conformance .data file (which also supplies the input\n' +
-    'memory). r1 points to a copy of the input, r2 is its length.',
-  positionals: [{ name: 'FILE', help: 'the program' }],
+    'memory). r1 points to a copy of the input, r2 is its length.\n' +
+    'FILE may also be an ELF object (clang -target bpf): then --program NAME runs once per\n' +
+    '--packet-hex, in order, on the same loaded object (map state carries over), and the maps\n' +
+    'are shown after the last run.',
+  positionals: [{ name: 'FILE', help: 'the program, or an ELF object' }],
   options: [
     { name: 'engine', value: 'string', choices: ENGINE_NAMES, help: 'engine (default interp)' },
-    { name: 'mem', value: 'string', valueName: 'FILE', help: 'input memory: bytes of FILE' },
+    {
+      name: 'program',
+      value: 'string',
+      valueName: 'NAME',
+      help: 'ELF: the program to run (function or section name)',
+    },
+    { name: 'type', value: 'string', valueName: 'TYPE', help: `ELF: override the ${TYPE_HELP}` },
+    {
+      name: 'packet-hex',
+      value: 'string',
+      valueName: 'HEX',
+      repeatable: true,
+      help: 'ELF: one run on this packet (xdp, tc, socket)',
+    },
+    {
+      name: 'mem',
+      value: 'string',
+      valueName: 'FILE',
+      help: 'input memory: bytes of FILE (ELF: raw memory, or a tracing context)',
+    },
     { name: 'mem-hex', value: 'string', valueName: 'HEX', help: "input memory: hex ('aa bb 11')" },
     {
       name: 'budget',
@@ -41,9 +66,27 @@ export const runSpec: CommandSpec = {
       help: `stop after N instructions (default ${DEFAULT_BUDGET})`,
     },
     { name: 'trace', help: 'print each executed instruction to stderr (interp only)' },
-    { name: 'json', help: 'print {r0, r0Signed, executed, engine, output} as JSON' },
+    {
+      name: 'json',
+      help: 'print {r0, r0Signed, executed, engine, output} as JSON (ELF: {runs, maps})',
+    },
+    { name: 'no-verify', help: 'run without verifying first (memory stays confined to the VM)' },
   ],
-  notes: ['Example: ebpf-wasm run corpus/asm/sum.s --mem-hex "01 02 03 04" --trace'],
+  notes: [
+    'ELF output: a line per run (`run 1: r0=0x2 (XDP_PASS) packet=...`, with ring buffer and',
+    'perf records drained after it), then each map. With --json:',
+    '  {"runs":[{"r0":"0x..","packet":"<hex after the run>"}],',
+    '   "maps":{"NAME":[{"key":"<hex>","value":"<hex>"}]}}',
+    'Per-CPU maps give "values" (one per virtual CPU); prog arrays list filled slots with the',
+    'program id (its index in `info`) as value; arrays/hashes of maps list filled slots as',
+    '{"key","inner":"NAME"}; queues and stacks list {"value"} in pop order (left unchanged);',
+    'ring buffers and perf event arrays are left out of "maps" (their records are drained after',
+    'each run). Array entries still zero are listed in JSON and counted in text.',
+    '',
+    'Examples:',
+    '  ebpf-wasm run corpus/asm/sum.s --mem-hex "01 02 03 04" --trace',
+    '  ebpf-wasm run corpus/obj/counter_hash.o --program tc_count_src --packet-hex 00aa.. --json',
+  ],
 };
 
 /** Flush trace text in chunks: one write per line would dominate long traces. */
@@ -70,18 +113,29 @@ function inputMemory(args: ParsedArgs, io: CliIo, fromTest: Uint8Array | undefin
 
 export async function runCommand(args: ParsedArgs, io: CliIo): Promise<number> {
   const file = args.positionals[0] as string;
+  const bytes = io.readFile(file);
+  if (isElf(bytes)) return runObjectCommand(file, bytes, args, io);
+  for (const opt of ['program', 'type', 'packet-hex'] as const) {
+    if (args.values.has(opt)) throw usageError(`run: --${opt} is for ELF objects`);
+  }
+  const verify = !flagOpt(args, 'no-verify');
   const engine = (stringOpt(args, 'engine') ?? 'interp') as EngineName;
   const trace = flagOpt(args, 'trace');
   if (trace && engine !== 'interp') throw usageError('run: --trace needs --engine interp');
-  const loaded = loadProgram(file, io.readFile(file));
+  const loaded = loadProgram(file, bytes);
   const input = inputMemory(args, io, loaded.test?.mem);
   await ensureEngine(engine);
   const budget = countOpt(args, 'budget') ?? DEFAULT_BUDGET;
   // A .data test runs exactly as the conformance runner runs it (with the suite's helpers).
   const vm =
     loaded.kind === 'data'
-      ? conformanceVm(engine, budget)
-      : new Vm({ engine, budget, dataCapacity: Math.max(DEFAULT_DATA_CAPACITY, input.length) });
+      ? conformanceVm(engine, budget, verify)
+      : new Vm({
+          engine,
+          budget,
+          verify,
+          dataCapacity: Math.max(DEFAULT_DATA_CAPACITY, input.length),
+        });
   vm.load(loaded.program);
 
   const lines: string[] = [];

@@ -28,6 +28,8 @@ export const CONFORMANCE_HELPERS: readonly number[] = [5];
 export interface ConformanceOptions {
   readonly engine?: EngineName | undefined;
   readonly budget?: number | undefined;
+  /** Verify each program before it runs (default true, as the Vm does); false runs it as is. */
+  readonly verify?: boolean | undefined;
 }
 
 /**
@@ -53,8 +55,8 @@ export interface ConformanceResult {
 }
 
 /** A Vm set up as the conformance suite expects, on an engine already ensured. */
-export function conformanceVm(engine: EngineName, budget = CONFORMANCE_BUDGET): Vm {
-  const vm = new Vm({ engine, budget });
+export function conformanceVm(engine: EngineName, budget = CONFORMANCE_BUDGET, verify = true): Vm {
+  const vm = new Vm({ engine, budget, verify });
   for (const id of CONFORMANCE_HELPERS) vm.registerHelper(id, () => 0n, `conformance_${id}`);
   return vm;
 }
@@ -90,11 +92,12 @@ export function runDataTest(
   test: DataTest,
   engine: EngineName,
   budget = CONFORMANCE_BUDGET,
+  verify = true,
 ): ConformanceResult {
   const expected = test.error ?? test.result;
   let actual: bigint;
   try {
-    const vm = conformanceVm(engine, budget);
+    const vm = conformanceVm(engine, budget, verify);
     vm.load(programOfTest(test));
     actual = vm.run(test.mem).r0;
   } catch (e) {
@@ -125,7 +128,7 @@ export async function runConformanceFile(
         : toFailure(new BpfError('load', 'IO', `cannot read ${path}: ${describe(e)}`));
     return { file, ok: false, expected: undefined, actual: undefined, error };
   }
-  return runDataTest(file, test, engine, opts.budget);
+  return runDataTest(file, test, engine, opts.budget, opts.verify);
 }
 
 /** Every `*.data` file of `dir`, sorted by name (the order the upstream runner uses). */

@@ -2,7 +2,7 @@
 // bin/bpf-conformance-plugin (which load dist/). The plugin runs on a sample of the suite here;
 // `make conformance-plugin` runs all 313 files through it.
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -60,6 +60,27 @@ describe('bin/ebpf-wasm.js', () => {
     expect(trap.code).toBe(1);
     expect(trap.err.trimEnd().split('\n')).toHaveLength(1);
     expect(trap.err).toMatch(/^ebpf-wasm: run: .* at insn \d+\n$/);
+  });
+});
+
+describe('bin/ebpf-wasm.js on objects', () => {
+  it('verifies an object (exit 0) and a rejected program (exit 1, JSON on stdout)', () => {
+    const ok = run(CLI, ['verify', join(ROOT, 'corpus/obj/xdp_firewall.o')]);
+    expect(ok.code).toBe(0);
+    expect(ok.out).toMatch(/^accept xdp_firewall \(\d+ insns processed\)\n$/);
+    const dir = mkdtempSync(join(tmpdir(), 'ebpf-wasm-spawn-'));
+    try {
+      const bad = join(dir, 'bad.s');
+      writeFileSync(bad, 'ldxw %r0, [%r1+4]\nexit\n');
+      const r = run(CLI, ['verify', bad, '--json']);
+      expect(r.code).toBe(1);
+      expect(r.err).toBe('');
+      const json = JSON.parse(r.out) as { programs: { verdict: string; error: unknown }[] };
+      expect(json.programs[0]?.verdict).toBe('reject');
+      expect(json.programs[0]?.error).toMatchObject({ code: 'VERIFY_OUT_OF_BOUNDS', insn: 0 });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
 

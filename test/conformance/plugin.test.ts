@@ -99,11 +99,17 @@ describe('pluginMain', () => {
   it('bounds a runaway program', async () => {
     // ja -1
     const r = await plugin(
-      ['--budget', '1000'],
+      ['--budget', '1000', '--no-verify'],
       '05  00  ff  ff  00  00  00  00  95  00  00  00  00  00  00  00',
     );
     expect(r.code).toBe(1);
     expect(r.err).toContain('budget');
+  });
+
+  it('refuses a runaway program at the verifier unless --no-verify', async () => {
+    const r = await plugin([], '05  00  ff  ff  00  00  00  00  95  00  00  00  00  00  00  00');
+    expect(r.code).toBe(1);
+    expect(r.err).toContain('verify: ');
   });
 
   it('shows help', async () => {

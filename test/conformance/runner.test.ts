@@ -46,18 +46,22 @@ describe.each(engines)('runner on %s', (engine) => {
   });
 
   it('passes an -- error test when the run traps, and fails it when it does not', async () => {
-    // Both engines refuse a call to a helper nobody registered (at load or at the call).
+    // The verifier refuses a call to a helper nobody registered; unverified, the run traps.
     const trap = dataFile(`trap-${engine}.data`, '-- asm\ncall 99\nexit\n-- error\nboom\n');
     const r = await runConformanceFile(trap, { engine });
     expect(r).toMatchObject({ ok: true, expected: 'boom', actual: undefined });
-    expect(r.error).toMatchObject({ code: 'UNKNOWN_HELPER', insn: 0 });
+    expect(r.error).toMatchObject({ code: 'VERIFY_UNKNOWN_HELPER', insn: 0 });
+    const unverified = await runConformanceFile(trap, { engine, verify: false });
+    expect(unverified).toMatchObject({ ok: true, expected: 'boom', actual: undefined });
+    expect(unverified.error).toMatchObject({ code: 'UNKNOWN_HELPER', insn: 0 });
     const fine = dataFile(`fine-${engine}.data`, '-- asm\nmov %r0, 1\nexit\n-- error\nboom\n');
     expect(await runConformanceFile(fine, { engine })).toMatchObject({ ok: false, actual: 1n });
   });
 
   it('bounds a runaway program with the budget', async () => {
     const path = dataFile(`loop-${engine}.data`, '-- asm\nja -1\nexit\n-- result\n0x0\n');
-    const r = await runConformanceFile(path, { engine, budget: 1000 });
+    expect((await runConformanceFile(path, { engine })).error?.code).toMatch(/^VERIFY_/);
+    const r = await runConformanceFile(path, { engine, budget: 1000, verify: false });
     expect(r.ok).toBe(false);
     expect(r.error?.code).toBe('BUDGET_EXHAUSTED');
   });

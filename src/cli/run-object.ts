@@ -1,0 +1,122 @@
+// `ebpf-wasm run OBJ.o --program NAME`: run one program of an ELF object once per
+// `--packet-hex` (in order, on the same loaded object, so map state carries over from run to
+// run, as BPF_PROG_TEST_RUN on one loaded object does), then show the maps. Ring buffer and perf
+// records are drained after each run (as a user-space consumer would) and printed in text mode.
+
+import { ensureEngine } from '../conformance/engines.js';
+import { hex64, hexString, parseHexBytes } from '../conformance/hex.js';
+import { mapTypeName } from '../elf/maps-def.js';
+import { contextOf } from '../runtime/context/index.js';
+import type { EngineName } from '../runtime/engine.js';
+import type { ContextInput } from '../runtime/context/index.js';
+import { type BpfMap, MapType } from '../runtime/maps/index.js';
+import type { ObjectRunResult } from '../runtime/object/index.js';
+import { flagOpt, listOpt, type ParsedArgs, stringOpt, usageError } from './args.js';
+import type { CliIo } from './io.js';
+import { dumpMaps, mapsText } from './map-dump.js';
+import { openObject, parseProgType } from './object.js';
+
+/** Return codes with names, by the context a program runs in (linux/bpf.h, linux/pkt_cls.h). */
+const XDP_ACTIONS = ['XDP_ABORTED', 'XDP_DROP', 'XDP_PASS', 'XDP_TX', 'XDP_REDIRECT'];
+const TC_ACTIONS = [
+  'TC_ACT_OK',
+  'TC_ACT_RECLASSIFY',
+  'TC_ACT_SHOT',
+  'TC_ACT_PIPE',
+  'TC_ACT_STOLEN',
+  'TC_ACT_QUEUED',
+  'TC_ACT_REPEAT',
+  'TC_ACT_REDIRECT',
+];
+
+/** ` (XDP_PASS)` for a return code that has a name in the program's type, else nothing. */
+function retvalName(type: string, retval: number): string {
+  let name: string | undefined;
+  if (type === 'xdp') name = XDP_ACTIONS[retval];
+  else if (type === 'sched_cls' || type === 'sched_act') {
+    name = retval === 0xffff_ffff ? 'TC_ACT_UNSPEC' : TC_ACTIONS[retval];
+  }
+  return name !== undefined ? ` (${name})` : '';
+}
+
+function typeName(map: BpfMap): string {
+  try {
+    return mapTypeName(map.type, map.name);
+  } catch {
+    return `type ${map.type}`;
+  }
+}
+
+/** The records an event map holds now, drained. */
+function drainEvents(map: BpfMap): Uint8Array[] {
+  if (map.type === MapType.RINGBUF) return map.ringBuffer().drain();
+  if (map.type === MapType.PERF_EVENT_ARRAY)
+    return map
+      .perfBuffer()
+      .drain()
+      .map((s) => s.data);
+  return [];
+}
+
+export async function runObjectCommand(
+  file: string,
+  bytes: Uint8Array,
+  args: ParsedArgs,
+  io: CliIo,
+): Promise<number> {
+  const name = stringOpt(args, 'program');
+  if (name === undefined) throw usageError(`run: ${file} is an ELF object: name a --program`);
+  for (const opt of ['mem-hex', 'trace', 'budget'] as const) {
+    if (args.values.has(opt)) throw usageError(`run: --${opt} is for raw programs, not objects`);
+  }
+  const engine = (stringOpt(args, 'engine') ?? 'interp') as EngineName;
+  const typeText = stringOpt(args, 'type');
+  const type = typeText !== undefined ? parseProgType('run', typeText) : undefined;
+  await ensureEngine(engine);
+  const obj = openObject(bytes, { engine, verify: !flagOpt(args, 'no-verify'), type });
+  const prog = obj.program(name);
+
+  // --mem is the input of programs without a packet: raw memory, or a tracing context's bytes.
+  const memFile = stringOpt(args, 'mem');
+  const mem = memFile !== undefined ? io.readFile(memFile) : undefined;
+  const kind = contextOf(prog.type)?.name;
+  const base: ContextInput = mem === undefined ? {} : kind === 'tracing' ? { ctx: mem } : { mem };
+  if (mem !== undefined && (kind === 'xdp' || kind === 'skb')) {
+    throw usageError(`run: ${prog.name} (${prog.type}) takes --packet-hex, not --mem`);
+  }
+  const packets = listOpt(args, 'packet-hex').map((h, i) =>
+    parseHexBytes(h, `--packet-hex #${i + 1}`),
+  );
+
+  const json = flagOpt(args, 'json');
+  const events = [...obj.maps].filter(
+    (m) => m.type === MapType.RINGBUF || m.type === MapType.PERF_EVENT_ARRAY,
+  );
+  const runs: { r0: string; packet: string }[] = [];
+  const inputs: ContextInput[] =
+    packets.length > 0 ? packets.map((packet) => ({ ...base, packet })) : [base];
+  inputs.forEach((input, i) => {
+    const res: ObjectRunResult = obj.run(prog.name, input);
+    const out = res.packet ?? res.mem ?? new Uint8Array(0);
+    runs.push({ r0: hex64(res.r0), packet: hexString(out) });
+    if (json) {
+      for (const m of events) drainEvents(m);
+      return;
+    }
+    const tail = res.tailCalls > 0 ? ` (${res.tailCalls} tail calls, ended in ${res.program})` : '';
+    const what = res.packet !== undefined ? 'packet' : 'mem';
+    io.stdout(
+      `run ${i + 1}: r0=${hex64(res.r0)}${retvalName(prog.type, res.retval)}${tail} ${what}=${hexString(out)}\n`,
+    );
+    for (const m of events) {
+      for (const record of drainEvents(m)) io.stdout(`  event ${m.name}: ${hexString(record)}\n`);
+    }
+  });
+
+  if (json) io.stdout(JSON.stringify({ runs, maps: dumpMaps(obj) }) + '\n');
+  else {
+    const lines = mapsText(obj, typeName);
+    if (lines.length > 0) io.stdout(lines.join('\n') + '\n');
+  }
+  return 0;
+}
