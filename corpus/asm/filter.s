@@ -13,9 +13,9 @@
         and %r4, 0x0f
         lsh %r4, 2              # IPv4 header length in bytes
         add %r4, 14             # offset of the TCP header
-        mov %r5, %r4
-        add %r5, 4
-        jgt %r5, %r2, out       # TCP ports not inside the frame
+        mov %r5, %r2
+        sub %r5, 4
+        jgt %r4, %r5, out       # TCP ports not inside the frame (offset + 4 > length)
         add %r1, %r4
         ldxh %r3, [%r1+2]       # destination port
         be16 %r3

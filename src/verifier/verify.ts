@@ -206,7 +206,7 @@ export function verify(program: Program, opts: VerifyOptions = {}): VerifyResult
           const v = list[k] as Visited;
           if (v.branches > 0 && !isCallbackSite) {
             if (loopChecks++ < 4 && statesEqual(v.state, st, true)) {
-              fail('VERIFY_INFINITE_LOOP', `infinite loop detected at insn ${pc}`, pc);
+              fail('VERIFY_INFINITE_LOOP', 'infinite loop detected', pc);
             }
             continue;
           }

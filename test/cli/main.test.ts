@@ -89,19 +89,13 @@ describe('run', () => {
     ['sum.s', ['--mem-hex', '01 02 03 04'], '0xa'],
     ['fib.s', [], '0x37'],
     ['fib.s', ['--mem-hex', '5a'], '0x27f80ddaa1ba7878'],
-    // The verifier cannot bound the end-around-carry loop of checksum.s, nor the TCP header
-    // offset filter.s checks through a second register: both run unverified.
     [
       'checksum.s',
-      ['--no-verify', '--mem-hex', '45 00 00 73 00 00 40 00 40 11 00 00 c0 a8 00 01 c0 a8 00 c7'],
+      ['--mem-hex', '45 00 00 73 00 00 40 00 40 11 00 00 c0 a8 00 01 c0 a8 00 c7'],
       '0xb861',
     ],
     ['calls.s', [], '0x19'],
-    [
-      'filter.s',
-      ['--no-verify', '--mem-hex', readFileSync(join(CORPUS, 'filter.mem'), 'utf8')],
-      '0x1',
-    ],
+    ['filter.s', ['--mem-hex', readFileSync(join(CORPUS, 'filter.mem'), 'utf8')], '0x1'],
     ['filter.s', ['--mem-hex', '00 11 22'], '0x0'],
   ])('runs corpus/asm/%s %j', async (name, extra, r0) => {
     const r = await cli('run', join(CORPUS, name), ...extra);
@@ -111,7 +105,7 @@ describe('run', () => {
   it('reads input memory from a file with --mem', async () => {
     const hex = readFileSync(join(CORPUS, 'filter.mem'), 'utf8').replace(/\s+/g, '');
     const frame = file('frame.bin', Buffer.from(hex, 'hex'));
-    const r = await cli('run', join(CORPUS, 'filter.s'), '--mem', frame, '--no-verify');
+    const r = await cli('run', join(CORPUS, 'filter.s'), '--mem', frame);
     expect(r).toEqual({ code: 0, out: '0x1\n', err: '' });
   });
 
