@@ -75,14 +75,10 @@ export function verifyObjectProgram(
   p: ObjectProgram,
   opts: { readonly log: boolean; readonly memSize?: number | undefined },
 ): VerifyResult {
-  return verify(p.original, {
-    progType: p.type,
-    maps: obj.object.maps,
-    helpers: protoLookup(obj.helpers, true),
-    ...(p.source.lineInfo !== undefined ? { lineInfo: p.source.lineInfo } : {}),
-    ...(opts.memSize !== undefined ? { memSize: opts.memSize } : {}),
-    log: opts.log,
-  });
+  return obj.verify(
+    p.name,
+    opts.memSize !== undefined ? { log: opts.log, memSize: opts.memSize } : { log: opts.log },
+  );
 }
 
 /** A program given as assembly, bytecode, hex words or a .data file: one unnamed program. */

@@ -26,14 +26,18 @@ export function protoLookup(
 }
 
 /**
- * Verify `program` and throw its VerifyError when it is rejected. The error's `report` holds
- * the readable rejection report (instruction, register state, path, C line).
+ * Throw the VerifyError of a rejected result, its `report` set to the readable rejection report
+ * (instruction, register state, path, C line); return an accepted one.
  */
-export function verifyOrThrow(program: Program, opts: VerifyOptions): VerifyResult {
-  const result = verify(program, opts);
+export function throwIfRejected(result: VerifyResult): VerifyResult {
   if (!result.ok && result.error !== undefined) {
     result.error.report = result.log;
     throw result.error;
   }
   return result;
+}
+
+/** Verify `program` and throw its VerifyError when it is rejected. */
+export function verifyOrThrow(program: Program, opts: VerifyOptions): VerifyResult {
+  return throwIfRejected(verify(program, opts));
 }

@@ -3,4 +3,4 @@
 export { verify, COMPLEXITY_LIMIT, type VerifyOptions, type VerifyResult } from './verify.js';
 export { checkStructure, checkStackDepth, type Structure, type Subprog } from './structure.js';
 export { regText, stateText } from './log.js';
-export { protoLookup, verifyOrThrow } from './gate.js';
+export { protoLookup, throwIfRejected, verifyOrThrow } from './gate.js';

@@ -37,7 +37,8 @@ import {
   relocate,
 } from './relocate.js';
 import { TailCall, type TailCallState, registerTailCall } from './tail-call.js';
-import { protoLookup, verifyOrThrow } from '../../verifier/gate.js';
+import { protoLookup, throwIfRejected } from '../../verifier/gate.js';
+import { verify, type VerifyResult } from '../../verifier/verify.js';
 
 export interface OpenOptions {
   /** Default 'interp'. */
@@ -256,18 +257,32 @@ export class VmObject {
     if (exe === undefined) {
       checkHelpers(p.name, p.program, this.helpers);
       if (this.verifyOn && !this.verified.has(p.id)) {
-        verifyOrThrow(p.original, {
-          progType: p.type,
-          maps: this.object.maps,
-          helpers: protoLookup(this.helpers, true),
-          lineInfo: p.source.lineInfo,
-        });
+        throwIfRejected(this.verify(p.name));
         this.verified.add(p.id);
       }
       exe = this.resolveEngine(engine).prepare(p.program, this.env);
       this.cache.set(key, exe);
     }
     return exe;
+  }
+
+  /**
+   * Verify program `name` exactly as preparing it does: its type, the object's maps, BTF line
+   * info and the prototypes of the registered helpers. Never throws for a rejected program.
+   */
+  verify(
+    name: string,
+    opts: { readonly log?: boolean; readonly memSize?: number } = {},
+  ): VerifyResult {
+    const p = this.program(name);
+    return verify(p.original, {
+      progType: p.type,
+      maps: this.object.maps,
+      helpers: protoLookup(this.helpers, true),
+      lineInfo: p.source.lineInfo,
+      ...(opts.memSize !== undefined ? { memSize: opts.memSize } : {}),
+      log: opts.log ?? false,
+    });
   }
 
   /** Put program `prog` (a name) in slot `index` of prog array `map`. */
