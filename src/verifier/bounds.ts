@@ -160,12 +160,7 @@ export function syncBounds(input: Scalar): Scalar | null {
       s.smin = max(s.smin, hi + s.u32min);
       s.smax = min(s.smax, hi + s.u32max);
     }
-    if (
-      s.umin > s.umax ||
-      s.smin > s.smax ||
-      s.u32min > s.u32max ||
-      s.s32min > s.s32max
-    ) {
+    if (s.umin > s.umax || s.smin > s.smax || s.u32min > s.u32max || s.s32min > s.s32max) {
       return null;
     }
     // bounds -> tnum
@@ -401,7 +396,8 @@ export function scalarAlu(op: AluOp, w: 32 | 64, a: Scalar, b: Scalar): Scalar {
     const t = tnumOp(op, 64, a.t, b.t);
     const r = rangeOp(op, 64, range64(a), range64(b), t);
     // The low halves of add/sub/mul/and/or/xor depend only on the operands' low halves.
-    const lowOnly = op === 'add' || op === 'sub' || op === 'mul' || op === 'and' || op === 'or' || op === 'xor';
+    const lowOnly =
+      op === 'add' || op === 'sub' || op === 'mul' || op === 'and' || op === 'or' || op === 'xor';
     const r32 = lowOnly ? rangeOp(op, 32, range32(a), range32(b), tnumCast(t, 4)) : fullRange(32);
     return (
       syncBounds({
@@ -480,9 +476,7 @@ export function scalarTrunc(a: Scalar, bits: 16 | 32 | 64): Scalar {
   if (bits === 64) return a;
   if (bits === 32) return scalarZext32(a);
   const t = tnumCast(a.t, 2);
-  return (
-    syncBounds({ ...scalarURange(0n, 0xffffn), t }) ?? scalarURange(0n, 0xffffn)
-  );
+  return syncBounds({ ...scalarURange(0n, 0xffffn), t }) ?? scalarURange(0n, 0xffffn);
 }
 
 /** `old` contains every value of `cur`: used to prune with an already verified state. */
@@ -505,7 +499,8 @@ export function scalarEq(a: Scalar, b: Scalar): boolean {
 }
 
 /** Comparison conditions after normalising the jump and its direction. */
-export type Cond = 'eq' | 'ne' | 'ugt' | 'uge' | 'ult' | 'ule' | 'sgt' | 'sge' | 'slt' | 'sle' | 'set' | 'nset';
+export type Cond =
+  'eq' | 'ne' | 'ugt' | 'uge' | 'ult' | 'ule' | 'sgt' | 'sge' | 'slt' | 'sle' | 'set' | 'nset';
 
 export const negateCond: Record<Cond, Cond> = {
   eq: 'ne',
@@ -542,15 +537,13 @@ export const swapCond: Record<Cond, Cond> = {
  * Narrow a and b assuming `a cond b` holds at width w. Returns null when it cannot hold (the
  * branch is dead).
  */
-export function refine(
-  cond: Cond,
-  w: 32 | 64,
-  a: Scalar,
-  b: Scalar,
-): [Scalar, Scalar] | null {
+export function refine(cond: Cond, w: 32 | 64, a: Scalar, b: Scalar): [Scalar, Scalar] | null {
   const A: Mut = { ...a };
   const B: Mut = { ...b };
-  const k = w === 64 ? (['umin', 'umax', 'smin', 'smax'] as const) : (['u32min', 'u32max', 's32min', 's32max'] as const);
+  const k =
+    w === 64
+      ? (['umin', 'umax', 'smin', 'smax'] as const)
+      : (['u32min', 'u32max', 's32min', 's32max'] as const);
   const [UMIN, UMAX, SMIN, SMAX] = k;
   switch (cond) {
     case 'eq': {
@@ -658,6 +651,7 @@ export function scalarText(s: Scalar): string {
   if (s.umin !== 0n) parts.push(`umin=${s.umin}`);
   if (s.umax !== U64) parts.push(`umax=${s.umax}`);
   if (s.u32max !== U32 && s.umax > U32) parts.push(`umax32=${s.u32max}`);
-  if (s.t.mask !== U64) parts.push(`var_off=(0x${s.t.value.toString(16)}; 0x${s.t.mask.toString(16)})`);
+  if (s.t.mask !== U64)
+    parts.push(`var_off=(0x${s.t.value.toString(16)}; 0x${s.t.mask.toString(16)})`);
   return `scalar(${parts.join(',')})`;
 }

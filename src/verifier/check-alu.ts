@@ -57,13 +57,16 @@ export function checkAlu(env: Env, st: VState, insn: Insn): void {
   // mov and movsx
   if (op === 0xb0) {
     if (!isX) {
-      regs[insn.dst] = scalarReg(scalarConst(w === 64 ? insn.imm64 : BigInt.asUintN(32, BigInt(insn.imm))));
+      regs[insn.dst] = scalarReg(
+        scalarConst(w === 64 ? insn.imm64 : BigInt.asUintN(32, BigInt(insn.imm))),
+      );
       return;
     }
     const src = readReg(st, insn.src, pc);
     const sx = info.variant?.field === 'off' ? info.variant.value : 0;
     if (sx !== 0) {
-      if (src.type !== 'scalar') fail('VERIFY_PTR_ARITH', `R${insn.src} sign-extension of a pointer prohibited`, pc);
+      if (src.type !== 'scalar')
+        fail('VERIFY_PTR_ARITH', `R${insn.src} sign-extension of a pointer prohibited`, pc);
       regs[insn.dst] = scalarReg(scalarSext(src.v, sx as 8 | 16 | 32, w));
       return;
     }
@@ -96,7 +99,8 @@ export function checkAlu(env: Env, st: VState, insn: Insn): void {
 
   const dst = readReg(st, insn.dst, pc);
   if (op === 0x80 || op === 0xd0) {
-    if (dst.type !== 'scalar') fail('VERIFY_PTR_ARITH', `R${insn.dst} ${info.mnemonic} on pointer prohibited`, pc);
+    if (dst.type !== 'scalar')
+      fail('VERIFY_PTR_ARITH', `R${insn.dst} ${info.mnemonic} on pointer prohibited`, pc);
     let v: Scalar;
     if (op === 0x80) v = scalarAlu('sub', w, scalarConst(0n), dst.v);
     else if (insn.code === Code.LE) v = scalarTrunc(dst.v, insn.imm as 16 | 32 | 64);
@@ -106,7 +110,8 @@ export function checkAlu(env: Env, st: VState, insn: Insn): void {
   }
 
   const aluOp = OPS[op];
-  if (aluOp === undefined) fail('VERIFY_UNSUPPORTED_INSN', `unknown ALU operation ${info.mnemonic}`, pc);
+  if (aluOp === undefined)
+    fail('VERIFY_UNSUPPORTED_INSN', `unknown ALU operation ${info.mnemonic}`, pc);
   const signed = info.name.startsWith('SDIV') || info.name.startsWith('SMOD');
   const realOp: AluOp = signed ? (aluOp === 'div' ? 'sdiv' : 'smod') : aluOp;
   const src: Reg = isX
@@ -130,7 +135,11 @@ function sane(env: Env, s: Scalar, what: string, pc: number): void {
     return;
   }
   if (s.smin === S64_MIN) {
-    fail('VERIFY_PTR_ARITH', `math between ${what} pointer and register with unbounded min value is not allowed`, pc);
+    fail(
+      'VERIFY_PTR_ARITH',
+      `math between ${what} pointer and register with unbounded min value is not allowed`,
+      pc,
+    );
   }
   if (s.smin >= BigInt(MAX_VAR_OFF) || s.smin <= -BigInt(MAX_VAR_OFF)) {
     fail('VERIFY_PTR_ARITH', `value ${s.smin} makes ${what} pointer be out of bounds`, pc);
@@ -152,7 +161,13 @@ function pointerArith(env: Env, insn: Insn, op: AluOp, w: 32 | 64, dst: Reg, src
   let off = src;
   if (!isPointer(dst)) {
     if (op !== 'add') {
-      fail('VERIFY_PTR_ARITH', op === 'sub' ? `R${r} tried to subtract pointer from scalar` : `R${r} ${op} with pointer operand prohibited`, pc);
+      fail(
+        'VERIFY_PTR_ARITH',
+        op === 'sub'
+          ? `R${r} tried to subtract pointer from scalar`
+          : `R${r} ${op} with pointer operand prohibited`,
+        pc,
+      );
     }
     ptr = src;
     off = dst;
@@ -161,7 +176,11 @@ function pointerArith(env: Env, insn: Insn, op: AluOp, w: 32 | 64, dst: Reg, src
     fail('VERIFY_PTR_ARITH', `R${r} pointer arithmetic with ${op} operator prohibited`, pc);
   }
   if (isOrNull(ptr)) {
-    fail('VERIFY_PTR_ARITH', `R${r} pointer arithmetic on ${ptr.type} prohibited, null-check it first`, pc);
+    fail(
+      'VERIFY_PTR_ARITH',
+      `R${r} pointer arithmetic on ${ptr.type} prohibited, null-check it first`,
+      pc,
+    );
   }
   if (ptr.type === 'map_ptr' || ptr.type === 'pkt_end' || ptr.type === 'func') {
     fail('VERIFY_PTR_ARITH', `R${r} pointer arithmetic on ${ptr.type} prohibited`, pc);
@@ -178,7 +197,11 @@ function pointerArith(env: Env, insn: Insn, op: AluOp, w: 32 | 64, dst: Reg, src
   const v = scalarAlu(op, 64, ptr.v, off.v);
   // As the kernel: only the lower bound is checked here; accesses check the rest.
   if (v.smin <= -BigInt(MAX_VAR_OFF) || v.smin >= BigInt(MAX_VAR_OFF)) {
-    fail('VERIFY_PTR_ARITH', `R${r} variable offset makes ${ptr.type} pointer be out of bounds`, pc);
+    fail(
+      'VERIFY_PTR_ARITH',
+      `R${r} variable offset makes ${ptr.type} pointer be out of bounds`,
+      pc,
+    );
   }
   // A packet pointer moved by an unknown amount is a new pointer: no range proven for it yet.
   if (ptr.type === 'pkt' || ptr.type === 'pkt_meta') return { ...ptr, v, id: newId(env), range: 0 };

@@ -33,8 +33,23 @@ const MAP_HELPERS: Readonly<Record<string, readonly string[]>> = {
   redirect_map: ['devmap', 'devmap_hash', 'cpumap', 'xskmap'],
 };
 /** Map types only special helpers may use. */
-const SPECIAL_MAPS = new Set(['prog_array', 'perf_event_array', 'ringbuf', 'queue', 'stack', 'devmap', 'devmap_hash', 'cpumap', 'xskmap']);
-const ELEM_HELPERS = new Set(['map_lookup_elem', 'map_update_elem', 'map_delete_elem', 'map_lookup_percpu_elem']);
+const SPECIAL_MAPS = new Set([
+  'prog_array',
+  'perf_event_array',
+  'ringbuf',
+  'queue',
+  'stack',
+  'devmap',
+  'devmap_hash',
+  'cpumap',
+  'xskmap',
+]);
+const ELEM_HELPERS = new Set([
+  'map_lookup_elem',
+  'map_update_elem',
+  'map_delete_elem',
+  'map_lookup_percpu_elem',
+]);
 
 export interface CallbackCall {
   /** Slot of the callback's first instruction. */
@@ -52,7 +67,11 @@ export function checkHelperCall(env: Env, st: VState, insn: Insn): CallbackCall 
   const proto = env.helper(insn.imm);
   if (proto === undefined) fail('VERIFY_UNKNOWN_HELPER', `invalid func unknown#${insn.imm}`, pc);
   if (proto.progTypes !== undefined && !proto.progTypes.includes(env.progType)) {
-    fail('VERIFY_HELPER_PROG_TYPE', `program of this type cannot use helper bpf_${proto.name}#${proto.id}`, pc);
+    fail(
+      'VERIFY_HELPER_PROG_TYPE',
+      `program of this type cannot use helper bpf_${proto.name}#${proto.id}`,
+      pc,
+    );
   }
   const regs = st.cur.regs;
   let map: MapDef | null = null;
@@ -74,10 +93,15 @@ export function checkHelperCall(env: Env, st: VState, insn: Insn): CallbackCall 
         if (r.type !== 'scalar') bad(regno, `type=${r.type} expected=scalar`);
         return;
       case 'const_map_ptr': {
-        if (r.type !== 'map_ptr' || r.map === null) return bad(regno, `type=${r.type} expected=map_ptr`);
+        if (r.type !== 'map_ptr' || r.map === null)
+          return bad(regno, `type=${r.type} expected=map_ptr`);
         map = r.map;
         const allowed = MAP_HELPERS[proto.name];
-        if (allowed !== undefined ? !allowed.includes(map.type) : SPECIAL_MAPS.has(map.type) && ELEM_HELPERS.has(proto.name)) {
+        if (
+          allowed !== undefined
+            ? !allowed.includes(map.type)
+            : SPECIAL_MAPS.has(map.type) && ELEM_HELPERS.has(proto.name)
+        ) {
           bad(regno, `cannot pass map_type ${map.type} into func bpf_${proto.name}`);
         }
         return;
@@ -102,16 +126,24 @@ export function checkHelperCall(env: Env, st: VState, insn: Insn): CallbackCall 
           return;
         }
         checkPtrArg(r, regno, bad);
-        pendingMem = { reg: r, regno, write: type === 'uninit_mem' || type === 'writable_mem' || type === 'writable_mem_or_null' };
+        pendingMem = {
+          reg: r,
+          regno,
+          write:
+            type === 'uninit_mem' || type === 'writable_mem' || type === 'writable_mem_or_null',
+        };
         return;
       case 'const_size':
       case 'const_size_or_zero': {
         if (r.type !== 'scalar') return bad(regno, `type=${r.type} expected=scalar`);
-        if (r.v.smin < 0n) bad(regno, 'min value is negative, either use unsigned or \'var &= const\'');
+        if (r.v.smin < 0n)
+          bad(regno, "min value is negative, either use unsigned or 'var &= const'");
         if (type === 'const_size' && r.v.umin === 0n) bad(regno, 'invalid zero-sized read');
-        if (r.v.umax >= BigInt(MAX_VAR_OFF)) bad(regno, 'unbounded memory access, use \'var &= const\' or \'if (var < const)\'');
+        if (r.v.umax >= BigInt(MAX_VAR_OFF))
+          bad(regno, "unbounded memory access, use 'var &= const' or 'if (var < const)'");
         const mem = pendingMem as { reg: Reg; regno: number; write: boolean } | null;
-        if (mem !== null) checkHelperMem(env, st, mem.reg, mem.regno, Number(r.v.umax), mem.write, pc);
+        if (mem !== null)
+          checkHelperMem(env, st, mem.reg, mem.regno, Number(r.v.umax), mem.write, pc);
         pendingMem = null;
         return;
       }
@@ -123,8 +155,10 @@ export function checkHelperCall(env: Env, st: VState, insn: Insn): CallbackCall 
         if (r.off !== 0 || !isConst(r.v) || r.v.t.value !== 0n) bad(regno, 'modified ctx ptr');
         return;
       case 'ringbuf_mem':
-        if (r.type !== 'mem' || r.ref === 0) return bad(regno, `type=${r.type} expected=ringbuf_mem`);
-        if (r.off !== 0 || !isConst(r.v) || r.v.t.value !== 0n) bad(regno, 'must point to the start of the record');
+        if (r.type !== 'mem' || r.ref === 0)
+          return bad(regno, `type=${r.type} expected=ringbuf_mem`);
+        if (r.off !== 0 || !isConst(r.v) || r.v.t.value !== 0n)
+          bad(regno, 'must point to the start of the record');
         release = r.ref;
         return;
       case 'func':
@@ -132,7 +166,8 @@ export function checkHelperCall(env: Env, st: VState, insn: Insn): CallbackCall 
         callback = { target: r.frame, ctxArg: regs[3] as Reg };
         return;
       case 'const_str':
-        if (r.type !== 'map_value' || r.map === null) return bad(regno, `type=${r.type} expected=map_value (read-only string)`);
+        if (r.type !== 'map_value' || r.map === null)
+          return bad(regno, `type=${r.type} expected=map_value (read-only string)`);
         checkHelperMem(env, st, r, regno, 1, false, pc);
         return;
       case 'spin_lock':
@@ -157,7 +192,9 @@ export function checkHelperCall(env: Env, st: VState, insn: Insn): CallbackCall 
     st.forEachReg((x) => (x.ref === id ? NOT_INIT : x));
   }
   if (CHANGES_PKT_DATA.has(proto.id)) {
-    st.forEachReg((x) => (x.type === 'pkt' || x.type === 'pkt_end' || x.type === 'pkt_meta' ? UNKNOWN_SCALAR : x));
+    st.forEachReg((x) =>
+      x.type === 'pkt' || x.type === 'pkt_end' || x.type === 'pkt_meta' ? UNKNOWN_SCALAR : x,
+    );
   }
   const r2 = regs[2] as Reg;
   for (let i = 1; i <= 5; i++) regs[i] = NOT_INIT;
@@ -171,10 +208,17 @@ export function checkHelperCall(env: Env, st: VState, insn: Insn): CallbackCall 
       regs[0] = NOT_INIT;
       break;
     case 'map_value_or_null': {
-      if (m === null) return fail('VERIFY_HELPER_ARG', `bpf_${proto.name} returns a map value but has no map argument`, pc);
+      if (m === null)
+        return fail(
+          'VERIFY_HELPER_ARG',
+          `bpf_${proto.name} returns a map value but has no map argument`,
+          pc,
+        );
       if (m.type === 'array_of_maps' || m.type === 'hash_of_maps') {
-        const inner = m.inner ?? (m.innerMapIndex !== undefined ? env.maps[m.innerMapIndex] : undefined);
-        if (inner === undefined) return fail('VERIFY_HELPER_ARG', `map ${m.name} has no inner map template`, pc);
+        const inner =
+          m.inner ?? (m.innerMapIndex !== undefined ? env.maps[m.innerMapIndex] : undefined);
+        if (inner === undefined)
+          return fail('VERIFY_HELPER_ARG', `map ${m.name} has no inner map template`, pc);
         regs[0] = ptrReg('map_ptr_or_null', { map: inner, id: newId(env) });
       } else {
         regs[0] = ptrReg('map_value_or_null', { map: m, id: newId(env) });

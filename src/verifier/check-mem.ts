@@ -5,7 +5,14 @@
 // comparison with data_end, and memory regions (ring buffer records) within their size.
 
 import { BPF_F_RDONLY_PROG } from '../elf/maps-def.js';
-import { type Scalar, isConst, scalarConst, scalarSRange, scalarURange, SCALAR_UNKNOWN } from './bounds.js';
+import {
+  type Scalar,
+  isConst,
+  scalarConst,
+  scalarSRange,
+  scalarURange,
+  SCALAR_UNKNOWN,
+} from './bounds.js';
 import { type Env, fail } from './env.js';
 import { Frame, ptrReg, type Reg, scalarReg, Slot, STACK_SIZE, type VState } from './state.js';
 import { MAX_VAR_OFF } from './check-alu.js';
@@ -32,7 +39,9 @@ export function loadedScalar(size: number, signed: boolean): Reg {
   if (size === 8) return scalarReg(SCALAR_UNKNOWN);
   const bits = BigInt(size * 8);
   return scalarReg(
-    signed ? scalarSRange(-(1n << (bits - 1n)), (1n << (bits - 1n)) - 1n) : scalarURange(0n, (1n << bits) - 1n),
+    signed
+      ? scalarSRange(-(1n << (bits - 1n)), (1n << (bits - 1n)) - 1n)
+      : scalarURange(0n, (1n << bits) - 1n),
   );
 }
 
@@ -59,7 +68,11 @@ export function checkAccess(env: Env, st: VState, reg: Reg, a: Access): Reg | nu
       const map = reg.map;
       if (map === null) return fail('VERIFY_INVALID_MEM', `R${regno} map value of unknown map`, pc);
       if (a.kind !== 'read' && (map.flags & BPF_F_RDONLY_PROG) !== 0) {
-        fail('VERIFY_READONLY', `write into map forbidden, value_size=${map.valueSize} off=${reg.off + a.off} size=${a.size}`, pc);
+        fail(
+          'VERIFY_READONLY',
+          `write into map forbidden, value_size=${map.valueSize} off=${reg.off + a.off} size=${a.size}`,
+          pc,
+        );
       }
       regionAccess(reg, a, map.valueSize, 'map value');
       return a.kind === 'write' ? null : loadedScalar(a.size, a.signed === true);
@@ -69,13 +82,26 @@ export function checkAccess(env: Env, st: VState, reg: Reg, a: Access): Reg | nu
       return a.kind === 'write' ? null : loadedScalar(a.size, a.signed === true);
     case 'pkt':
     case 'pkt_meta': {
-      if (a.kind === 'atomic') fail('VERIFY_INVALID_MEM', `BPF_ATOMIC stores into R${regno} packet are not allowed`, pc);
+      if (a.kind === 'atomic')
+        fail('VERIFY_INVALID_MEM', `BPF_ATOMIC stores into R${regno} packet are not allowed`, pc);
       if (reg.v.smin < 0n) {
-        fail('VERIFY_UNBOUNDED_OFFSET', `R${regno} min value is negative, either use unsigned index or do a if (index >=0) check.`, pc);
+        fail(
+          'VERIFY_UNBOUNDED_OFFSET',
+          `R${regno} min value is negative, either use unsigned index or do a if (index >=0) check.`,
+          pc,
+        );
       }
       const off = reg.off + a.off;
-      if (off < 0 || off + a.size > reg.range || reg.v.umax + BigInt(off + a.size) > BigInt(MAX_PACKET_OFF)) {
-        fail('VERIFY_OUT_OF_BOUNDS', `invalid access to packet, off=${off} size=${a.size}, R${regno}(id=${reg.id},off=${reg.off},r=${reg.range})`, pc);
+      if (
+        off < 0 ||
+        off + a.size > reg.range ||
+        reg.v.umax + BigInt(off + a.size) > BigInt(MAX_PACKET_OFF)
+      ) {
+        fail(
+          'VERIFY_OUT_OF_BOUNDS',
+          `invalid access to packet, off=${off} size=${a.size}, R${regno}(id=${reg.id},off=${reg.off},r=${reg.range})`,
+          pc,
+        );
       }
       return a.kind === 'write' ? null : loadedScalar(a.size, a.signed === true);
     }
@@ -88,26 +114,43 @@ function regionAccess(reg: Reg, a: Access, size: number, what: string): void {
   const v = reg.v;
   if (!isConst(v)) {
     if (v.smin < 0n) {
-      fail('VERIFY_UNBOUNDED_OFFSET', `R${regno} min value is negative, either use unsigned index or do a if (index >=0) check.`, pc);
+      fail(
+        'VERIFY_UNBOUNDED_OFFSET',
+        `R${regno} min value is negative, either use unsigned index or do a if (index >=0) check.`,
+        pc,
+      );
     }
     if (v.umax >= BigInt(MAX_VAR_OFF)) {
-      fail('VERIFY_UNBOUNDED_OFFSET', `R${regno} unbounded memory access, make sure to bounds check any such access`, pc);
+      fail(
+        'VERIFY_UNBOUNDED_OFFSET',
+        `R${regno} unbounded memory access, make sure to bounds check any such access`,
+        pc,
+      );
     }
   }
   const lo = BigInt(reg.off + a.off) + v.smin;
   const hi = BigInt(reg.off + a.off + a.size) + v.umax;
   if (lo < 0n || hi > BigInt(size)) {
-    fail('VERIFY_OUT_OF_BOUNDS', `invalid access to ${what}, size=${size} off=${reg.off + a.off}${isConst(v) ? '' : `+[${v.smin},${v.umax}]`} access size=${a.size}`, pc);
+    fail(
+      'VERIFY_OUT_OF_BOUNDS',
+      `invalid access to ${what}, size=${size} off=${reg.off + a.off}${isConst(v) ? '' : `+[${v.smin},${v.umax}]`} access size=${a.size}`,
+      pc,
+    );
   }
 }
 
 function ctxAccess(env: Env, reg: Reg, a: Access): Reg | null {
   const { regno, pc } = a;
   if (reg.off !== 0 || !isConst(reg.v) || reg.v.t.value !== 0n) {
-    fail('VERIFY_CTX_ACCESS', `dereference of modified ctx ptr R${regno} off=${reg.off} disallowed`, pc);
+    fail(
+      'VERIFY_CTX_ACCESS',
+      `dereference of modified ctx ptr R${regno} off=${reg.off} disallowed`,
+      pc,
+    );
   }
   const layout = env.layout;
-  if (layout === undefined) return fail('VERIFY_CTX_ACCESS', `program type ${env.progType} has no context`, pc);
+  if (layout === undefined)
+    return fail('VERIFY_CTX_ACCESS', `program type ${env.progType} has no context`, pc);
   const off = a.off;
   const bad = (why: string): never =>
     fail('VERIFY_CTX_ACCESS', `invalid bpf_context access off=${off} size=${a.size}${why}`, pc);
@@ -118,12 +161,15 @@ function ctxAccess(env: Env, reg: Reg, a: Access): Reg | null {
   if (a.kind === 'read' && !field.read) bad(` (${field.name} is not readable)`);
   if (a.kind === 'write') {
     if (!field.write) bad(` (${field.name} is read-only)`);
-    if (a.value !== undefined && a.value.type !== 'scalar') bad(' (pointer stored into the context)');
+    if (a.value !== undefined && a.value.type !== 'scalar')
+      bad(' (pointer stored into the context)');
     return null;
   }
   if (field.kind !== 'scalar') {
-    if (off !== field.offset || a.size !== field.size || a.signed === true) bad(` (${field.name} must be loaded whole)`);
-    const type = field.kind === 'pkt_data' ? 'pkt' : field.kind === 'pkt_end' ? 'pkt_end' : 'pkt_meta';
+    if (off !== field.offset || a.size !== field.size || a.signed === true)
+      bad(` (${field.name} must be loaded whole)`);
+    const type =
+      field.kind === 'pkt_data' ? 'pkt' : field.kind === 'pkt_end' ? 'pkt_end' : 'pkt_meta';
     return ptrReg(type);
   }
   return loadedScalar(a.size, a.signed === true);
@@ -145,7 +191,11 @@ function stackAccess(env: Env, st: VState, reg: Reg, a: Access): Reg | null {
     fail('VERIFY_MISALIGNED', `misaligned stack access off ${lo} size ${size}`, pc);
   }
   if (lo < -STACK_SIZE || hi > 0) {
-    fail('VERIFY_OUT_OF_BOUNDS', `invalid ${a.kind === 'read' ? 'read from' : 'write to'} stack R${regno} off=${lo} size=${size}`, pc);
+    fail(
+      'VERIFY_OUT_OF_BOUNDS',
+      `invalid ${a.kind === 'read' ? 'read from' : 'write to'} stack R${regno} off=${lo} size=${size}`,
+      pc,
+    );
   }
   const sp = frame.subprog;
   env.stackDepth[sp] = Math.max(env.stackDepth[sp] ?? 0, -lo);
@@ -167,7 +217,8 @@ function stackAccess(env: Env, st: VState, reg: Reg, a: Access): Reg | null {
       frame.spills[first >> 3] = value;
       return null;
     }
-    const zero = value !== undefined && value.type === 'scalar' && isConst(value.v) && value.v.t.value === 0n;
+    const zero =
+      value !== undefined && value.type === 'scalar' && isConst(value.v) && value.v.t.value === 0n;
     markStack(frame, first, last, zero ? Slot.ZERO : Slot.MISC);
     return null;
   }
@@ -180,7 +231,11 @@ function stackAccess(env: Env, st: VState, reg: Reg, a: Access): Reg | null {
   if (spill !== undefined && frame.bytes[first] === Slot.SPILL) {
     if (size === 8) return spill;
     if (spill.type !== 'scalar') {
-      fail('VERIFY_INVALID_MEM', `invalid size of register fill: R${regno} reads ${size} bytes of a spilled ${spill.type}`, pc);
+      fail(
+        'VERIFY_INVALID_MEM',
+        `invalid size of register fill: R${regno} reads ${size} bytes of a spilled ${spill.type}`,
+        pc,
+      );
     }
     // Part of a spilled constant: the bytes are known (little-endian).
     if (isConst(spill.v) && a.signed !== true) {
@@ -196,10 +251,22 @@ function stackAccess(env: Env, st: VState, reg: Reg, a: Access): Reg | null {
   return allZero ? scalarReg(scalarConst(0n)) : loadedScalar(size, a.signed === true);
 }
 
-function checkStackReadable(frame: Frame, first: number, last: number, regno: number, off: number, size: number, pc: number): void {
+function checkStackReadable(
+  frame: Frame,
+  first: number,
+  last: number,
+  regno: number,
+  off: number,
+  size: number,
+  pc: number,
+): void {
   for (let i = first; i < last; i++) {
     if (frame.bytes[i] === Slot.INVALID) {
-      fail('VERIFY_UNINIT_STACK', `invalid read from stack R${regno} off ${off}+${i - first} size ${size}`, pc);
+      fail(
+        'VERIFY_UNINIT_STACK',
+        `invalid read from stack R${regno} off ${off}+${i - first} size ${size}`,
+        pc,
+      );
     }
   }
 }
@@ -209,7 +276,8 @@ function clearSpills(frame: Frame, first: number, last: number): void {
   for (let slot = first >> 3; slot < (last + 7) >> 3; slot++) {
     if (frame.spills[slot] === undefined) continue;
     frame.spills[slot] = undefined;
-    for (let i = slot * 8; i < slot * 8 + 8; i++) if (frame.bytes[i] === Slot.SPILL) frame.bytes[i] = Slot.MISC;
+    for (let i = slot * 8; i < slot * 8 + 8; i++)
+      if (frame.bytes[i] === Slot.SPILL) frame.bytes[i] = Slot.MISC;
   }
 }
 
@@ -223,7 +291,15 @@ export function markStack(frame: Frame, first: number, last: number, kind: numbe
  * Memory a helper reads (`write` false) or fills: `size` bytes from the pointer in `reg`.
  * Stack bytes a helper fills become plain data.
  */
-export function checkHelperMem(env: Env, st: VState, reg: Reg, regno: number, size: number, write: boolean, pc: number): void {
+export function checkHelperMem(
+  env: Env,
+  st: VState,
+  reg: Reg,
+  regno: number,
+  size: number,
+  write: boolean,
+  pc: number,
+): void {
   if (size === 0) return;
   if (reg.type === 'stack') {
     const frame = st.frames[reg.frame] as Frame;
@@ -234,7 +310,11 @@ export function checkHelperMem(env: Env, st: VState, reg: Reg, regno: number, si
       fail('VERIFY_UNBOUNDED_OFFSET', `R${regno} variable stack access with unbounded offset`, pc);
     }
     if (lo < -STACK_SIZE || hi > 0) {
-      fail('VERIFY_OUT_OF_BOUNDS', `invalid indirect access to stack R${regno} off=${lo} size=${size}`, pc);
+      fail(
+        'VERIFY_OUT_OF_BOUNDS',
+        `invalid indirect access to stack R${regno} off=${lo} size=${size}`,
+        pc,
+      );
     }
     env.stackDepth[frame.subprog] = Math.max(env.stackDepth[frame.subprog] ?? 0, -lo);
     const first = STACK_SIZE + lo;
@@ -243,7 +323,11 @@ export function checkHelperMem(env: Env, st: VState, reg: Reg, regno: number, si
     else {
       for (let i = first; i < last; i++) {
         if (frame.bytes[i] === Slot.INVALID) {
-          fail('VERIFY_UNINIT_STACK', `invalid indirect read from stack R${regno} off ${lo}+${i - first} size ${size}`, pc);
+          fail(
+            'VERIFY_UNINIT_STACK',
+            `invalid indirect read from stack R${regno} off ${lo}+${i - first} size ${size}`,
+            pc,
+          );
         }
       }
       // Whatever the helper wrote, spilled pointers there are no longer what they were.

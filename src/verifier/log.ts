@@ -29,7 +29,8 @@ export function regText(r: Reg): string {
   }
   if (r.id !== 0) parts.push(`id=${r.id}`);
   if (r.ref !== 0) parts.push(`ref_obj_id=${r.ref}`);
-  if (r.map !== null) parts.push(`map=${r.map.name}`, `ks=${r.map.keySize}`, `vs=${r.map.valueSize}`);
+  if (r.map !== null)
+    parts.push(`map=${r.map.name}`, `ks=${r.map.keySize}`, `vs=${r.map.valueSize}`);
   if (r.off !== 0) parts.push(`off=${r.off}`);
   if (r.type === 'pkt' || r.type === 'pkt_meta') parts.push(`r=${r.range}`);
   if (r.type === 'mem' || r.type === 'mem_or_null') parts.push(`sz=${r.size}`);
@@ -77,7 +78,10 @@ export function insnText(insn: Insn): string {
 }
 
 /** The line record covering instruction `pc` (the last one at or before it). */
-export function lineOfInsn(lines: readonly LineRecord[] | undefined, pc: number): LineRecord | undefined {
+export function lineOfInsn(
+  lines: readonly LineRecord[] | undefined,
+  pc: number,
+): LineRecord | undefined {
   if (lines === undefined) return undefined;
   let best: LineRecord | undefined;
   for (const l of lines) {

@@ -98,7 +98,13 @@ export class Frame {
   /** Lowest byte index ever marked (bytes below it are all INVALID): bounds stack scans. */
   lo = STACK_SIZE;
   clone(): Frame {
-    const f = new Frame(this.callsite, this.subprog, this.regs.slice(), this.bytes.slice(), this.spills.slice());
+    const f = new Frame(
+      this.callsite,
+      this.subprog,
+      this.regs.slice(),
+      this.bytes.slice(),
+      this.spills.slice(),
+    );
     f.lo = this.lo;
     return f;
   }
@@ -162,7 +168,12 @@ function regSafe(old: Reg, cur: Reg, ids: IdMap, exact: boolean): boolean {
     if (old.id !== 0 && !ids.check(old.id, cur.id)) return false;
     return scalarWithin(old.v, cur.v);
   }
-  if (old.off !== cur.off || old.map !== cur.map || old.frame !== cur.frame || old.size !== cur.size) {
+  if (
+    old.off !== cur.off ||
+    old.map !== cur.map ||
+    old.frame !== cur.frame ||
+    old.size !== cur.size
+  ) {
     return false;
   }
   if (exact ? !scalarEq(old.v, cur.v) : !scalarWithin(old.v, cur.v)) return false;
@@ -193,12 +204,20 @@ function frameSafe(old: Frame, cur: Frame, ids: IdMap, exact: boolean): boolean 
         if (!exact && c === Slot.ZERO && os.type === 'scalar' && scalarWithin(os.v, ZERO)) {
           continue;
         }
-        if (!exact && c === Slot.MISC && os.type === 'scalar' && scalarWithin(os.v, SCALAR_UNKNOWN)) {
+        if (
+          !exact &&
+          c === Slot.MISC &&
+          os.type === 'scalar' &&
+          scalarWithin(os.v, SCALAR_UNKNOWN)
+        ) {
           continue;
         }
         return false;
       }
-      if ((i & 7) === 0 && !regSafe(old.spills[i >> 3] as Reg, cur.spills[i >> 3] as Reg, ids, exact)) {
+      if (
+        (i & 7) === 0 &&
+        !regSafe(old.spills[i >> 3] as Reg, cur.spills[i >> 3] as Reg, ids, exact)
+      ) {
         return false;
       }
       continue;
@@ -250,19 +269,27 @@ export function widenInto(old: VState, cur: VState): boolean {
     for (let i = 0; i < 11; i++) {
       const a = o.regs[i] as Reg;
       const b = c.regs[i] as Reg;
-      if (a.type === 'scalar' && b.type === 'scalar' && !scalarWithin(a.v, b.v)) c.regs[i] = UNKNOWN_SCALAR;
+      if (a.type === 'scalar' && b.type === 'scalar' && !scalarWithin(a.v, b.v))
+        c.regs[i] = UNKNOWN_SCALAR;
     }
     for (let slot = 0; slot < STACK_SIZE / 8; slot++) {
       const a = o.spills[slot];
       const b = c.spills[slot];
-      if (a !== undefined && b !== undefined && a.type === 'scalar' && b.type === 'scalar' && !scalarWithin(a.v, b.v)) {
+      if (
+        a !== undefined &&
+        b !== undefined &&
+        a.type === 'scalar' &&
+        b.type === 'scalar' &&
+        !scalarWithin(a.v, b.v)
+      ) {
         c.spills[slot] = UNKNOWN_SCALAR;
       }
     }
     for (let i = Math.min(o.lo, c.lo); i < STACK_SIZE; i++) {
       const a = o.bytes[i] as number;
       const b = c.bytes[i] as number;
-      if (a !== b && a !== Slot.SPILL && b !== Slot.SPILL && b !== Slot.INVALID) c.bytes[i] = Slot.MISC;
+      if (a !== b && a !== Slot.SPILL && b !== Slot.SPILL && b !== Slot.INVALID)
+        c.bytes[i] = Slot.MISC;
     }
   }
   return true;

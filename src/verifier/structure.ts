@@ -49,7 +49,11 @@ export function checkStructure(program: Program): Structure {
     const t = calleeOf(insn);
     if (t === null) continue;
     if (t < 0 || t >= slots || program.indexOfPc[t] === -1) {
-      throw new VerifyError('VERIFY_JUMP_OUT_OF_SUBPROG', `call or function reference to slot ${t} is not an instruction`, { insn: insn.pc });
+      throw new VerifyError(
+        'VERIFY_JUMP_OUT_OF_SUBPROG',
+        `call or function reference to slot ${t} is not an instruction`,
+        { insn: insn.pc },
+      );
     }
     starts.add(t);
   }
@@ -66,7 +70,11 @@ export function checkStructure(program: Program): Structure {
   for (const insn of insns) {
     const t = jumpTargetOf(insn);
     if (t !== null && subprogOf[t] !== subprogOf[insn.pc]) {
-      throw new VerifyError('VERIFY_JUMP_OUT_OF_SUBPROG', `jump out of range from insn ${insn.pc} to ${t}`, { insn: insn.pc });
+      throw new VerifyError(
+        'VERIFY_JUMP_OUT_OF_SUBPROG',
+        `jump out of range from insn ${insn.pc} to ${t}`,
+        { insn: insn.pc },
+      );
     }
   }
   for (const sp of subprogs) {
@@ -74,7 +82,11 @@ export function checkStructure(program: Program): Structure {
     while (lastIdx > sp.start && program.indexOfPc[lastIdx] === -1) lastIdx--;
     const last = insns[program.indexOfPc[lastIdx] as number] as Insn;
     if (last.code !== Code.EXIT && last.code !== Code.JA && last.code !== Code.JA32) {
-      throw new VerifyError('VERIFY_FALL_OFF', `last insn of subprogram ${sp.index} is not an exit or jmp`, { insn: last.pc });
+      throw new VerifyError(
+        'VERIFY_FALL_OFF',
+        `last insn of subprogram ${sp.index} is not an exit or jmp`,
+        { insn: last.pc },
+      );
     }
   }
 
@@ -130,7 +142,9 @@ export function checkStructure(program: Program): Structure {
   const deepest = new Int32Array(subprogs.length);
   const depth = (sp: number, frames: number, site: number): void => {
     if (frames > MAX_CALL_FRAMES) {
-      throw new VerifyError('VERIFY_CALL_DEPTH', `the call stack of ${frames} frames is too deep`, { insn: site });
+      throw new VerifyError('VERIFY_CALL_DEPTH', `the call stack of ${frames} frames is too deep`, {
+        insn: site,
+      });
     }
     if ((deepest[sp] as number) >= frames) return;
     deepest[sp] = frames;
@@ -151,7 +165,11 @@ export function checkStackDepth(s: Structure, depths: readonly number[]): void {
   const walk = (sp: number, above: number, site: number): void => {
     const total = above + frameStack(depths[sp] ?? 0);
     if (total > MAX_STACK) {
-      throw new VerifyError('VERIFY_STACK_DEPTH', `combined stack size of the call chain is ${total}. Too large`, { insn: site });
+      throw new VerifyError(
+        'VERIFY_STACK_DEPTH',
+        `combined stack size of the call chain is ${total}. Too large`,
+        { insn: site },
+      );
     }
     for (const [pc, callee] of s.calls[sp] ?? []) walk(callee, total, pc);
   };

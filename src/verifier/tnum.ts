@@ -119,4 +119,5 @@ export const tnumIn = (a: Tnum, b: Tnum): boolean =>
 export const tnumEq = (a: Tnum, b: Tnum): boolean => a.value === b.value && a.mask === b.mask;
 
 /** The kernel's log spelling: `(0x0; 0xff)`. */
-export const tnumText = (a: Tnum): string => `(0x${a.value.toString(16)}; 0x${a.mask.toString(16)})`;
+export const tnumText = (a: Tnum): string =>
+  `(0x${a.value.toString(16)}; 0x${a.mask.toString(16)})`;

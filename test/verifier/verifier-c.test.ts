@@ -23,7 +23,9 @@ const golden = JSON.parse(readFileSync(join(FIXTURES, 'kernel-verdicts.json'), '
   fixtures: Record<string, KernelVerdict>;
 };
 
-function verifyObject(path: string): { name: string; ok: boolean; insn: number | undefined; log: string | undefined }[] {
+function verifyObject(
+  path: string,
+): { name: string; ok: boolean; insn: number | undefined; log: string | undefined }[] {
   const obj = loadObject(readFileSync(path));
   return obj.programs.map((p) => {
     const r = verify(decode(p.insns), {
@@ -48,13 +50,15 @@ describe(`C fixtures against kernel ${golden.kernel}`, () => {
     const [ours] = verifyObject(join(FIXTURES, `${name}.o`));
     expect(ours, 'one program').toBeDefined();
     expect(ours?.ok, ours?.log ?? k.reason).toBe(k.accepted);
-    if (!k.accepted && k.insn !== null && k.insn !== undefined) expect(ours?.insn, ours?.log).toBe(k.insn);
+    if (!k.accepted && k.insn !== null && k.insn !== undefined)
+      expect(ours?.insn, ours?.log).toBe(k.insn);
   });
 });
 
 describe('corpus objects (all accepted by the kernel)', () => {
   const objs = readdirSync(CORPUS).filter((f) => f.endsWith('.o'));
   it.each(objs)('%s', (file) => {
-    for (const p of verifyObject(join(CORPUS, file))) expect(p.ok, `${file}:${p.name}\n${p.log ?? ''}`).toBe(true);
+    for (const p of verifyObject(join(CORPUS, file)))
+      expect(p.ok, `${file}:${p.name}\n${p.log ?? ''}`).toBe(true);
   });
 });

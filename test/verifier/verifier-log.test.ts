@@ -35,7 +35,10 @@ describe('verifier log', () => {
   });
 
   it('gives the full walk in the kernel style with log: true', () => {
-    const r = verify(assembleProgram(asm.replace('[%r2+14]', '[%r2+13]')), { progType: 'xdp', log: true });
+    const r = verify(assembleProgram(asm.replace('[%r2+14]', '[%r2+13]')), {
+      progType: 'xdp',
+      log: true,
+    });
     expect(r.ok, r.log).toBe(true);
     const log = r.log ?? '';
     expect(log).toMatch(/^0: \(61\) ldxw %r2, \[%r1\] +; R2_w=pkt\(r=0\)$/m);
@@ -47,7 +50,11 @@ describe('verifier log', () => {
     const obj = loadObject(readFileSync(join(import.meta.dirname, 'fixtures/bad_map_oob.o')));
     const p = obj.programs[0];
     if (p === undefined) throw new Error('no program');
-    const r = verify(decode(p.insns), { progType: p.type, maps: obj.maps, ...(p.lineInfo ? { lineInfo: p.lineInfo } : {}) });
+    const r = verify(decode(p.insns), {
+      progType: p.type,
+      maps: obj.maps,
+      ...(p.lineInfo ? { lineInfo: p.lineInfo } : {}),
+    });
     expect(r.error?.code).toBe('VERIFY_OUT_OF_BOUNDS');
     expect(r.error?.line).toBe(11);
     expect(r.log).toContain('bad_map_oob.c:11');

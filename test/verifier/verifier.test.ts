@@ -25,7 +25,10 @@ describe('verifier cases', () => {
       expect(r.ok).toBe(true);
     } else {
       expect(r.ok, 'expected a rejection').toBe(false);
-      expect({ code: r.error?.code, insn: r.error?.insn }, r.log).toEqual({ code: c.expect[0], insn: c.expect[1] });
+      expect({ code: r.error?.code, insn: r.error?.insn }, r.log).toEqual({
+        code: c.expect[0],
+        insn: c.expect[1],
+      });
       expect(r.error?.stage).toBe('verify');
     }
   });
