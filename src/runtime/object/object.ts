@@ -11,7 +11,13 @@
 // runs, follows tail calls, and returns r0 and the packet/context as the program left them.
 
 import { BpfError, LoadError, RunError } from '../../errors.js';
-import { type BpfObject, type BpfProgram, type LoadOptions, loadObject } from '../../elf/object.js';
+import {
+  type BpfObject,
+  type BpfProgram,
+  type LoadOptions,
+  lineOf,
+  loadObject,
+} from '../../elf/object.js';
 import { decode } from '../../isa/decode.js';
 import type { Program } from '../../isa/insn.js';
 import { infoOf } from '../../isa/table.js';
@@ -20,6 +26,7 @@ import {
   type ContextKind,
   contextOf,
   registerPerfOutputWithPacket,
+  registerRedirectMap,
   registerSkbHelpers,
   registerXdpHelpers,
 } from '../context/index.js';
@@ -170,6 +177,7 @@ export class VmObject {
     registerTailCall(this.helpers, this.maps, this.programs.length, this.tail);
     registerXdpHelpers(this.helpers);
     registerSkbHelpers(this.helpers);
+    registerRedirectMap(this.helpers, this.maps);
     opts.helpers?.(this.helpers, this);
     // eslint-disable-next-line @typescript-eslint/no-this-alias
     const self = this;
@@ -324,7 +332,7 @@ export class VmObject {
             executed = exe.executed < 0 || executed < 0 ? -1 : executed + exe.executed;
             break;
           }
-          if (!(e instanceof TailCall)) throw e;
+          if (!(e instanceof TailCall)) throw withSourceLine(e, prog);
           executed = exe.executed < 0 || executed < 0 ? -1 : executed + exe.executed;
           const next = this.programs[e.target] as ObjectProgram;
           if (this.contextFor(next) !== kind) {
@@ -395,4 +403,12 @@ function checkBudget(value: number): number {
     throw new BpfError('load', 'BAD_INPUT', `budget must be a non-negative integer, not ${value}`);
   }
   return value;
+}
+
+/** A run-time trap of a program with BTF line info, re-thrown naming its C source line. */
+function withSourceLine(e: unknown, prog: ObjectProgram): unknown {
+  if (!(e instanceof RunError) || e.insn === undefined || e.line !== undefined) return e;
+  const rec = lineOf(prog.source, e.insn);
+  if (rec === undefined) return e;
+  return new RunError(e.code, e.detail, { insn: e.insn, line: rec.line, cause: e });
 }
