@@ -105,7 +105,9 @@ conformance-plugin: build
 bench: deps
 	npx tsc -p bench/tsconfig.json
 	echo '{"type":"module"}' > node_modules/.cache/ebpf-wasm-bench/package.json
+	cp src/runtime/maps/maps.wat node_modules/.cache/ebpf-wasm-bench/src/runtime/maps/
 	node --expose-gc node_modules/.cache/ebpf-wasm-bench/bench/run.js
+	node node_modules/.cache/ebpf-wasm-bench/bench/maps.js
 
 clean:
 	rm -rf dist coverage

@@ -86,3 +86,18 @@ export {
   skbLoadBytes,
   skbStoreBytes,
 } from './skb-helpers.js';
+export {
+  SKB_MAX_LEN,
+  SKB_MIN_LEN,
+  SKB_RESIZE_HELPERS,
+  registerSkbResizeHelpers,
+  skbChangeTail,
+  skbPullData,
+} from './skb-resize.js';
+export {
+  REDIRECT_MAP_HELPER,
+  type RedirectTarget,
+  redirectMapOf,
+  redirectTargetOf,
+  registerRedirectMap,
+} from './redirect-map.js';

@@ -8,6 +8,7 @@
 import type { HelperCall, HelperRegistry } from '../helpers.js';
 import { CTX_BASE } from '../layout.js';
 import { packetFrameOf } from './regions.js';
+import { registerSkbResizeHelpers } from './skb-resize.js';
 
 const EINVAL = -22;
 const EFAULT = -14;
@@ -196,5 +197,6 @@ export const SKB_HELPERS = [
 /** Register the skb packet helpers for ids nobody has registered yet. */
 export function registerSkbHelpers(registry: HelperRegistry): HelperRegistry {
   for (const [id, name, fn] of SKB_HELPERS) if (!registry.has(id)) registry.register(id, fn, name);
+  registerSkbResizeHelpers(registry);
   return registry;
 }

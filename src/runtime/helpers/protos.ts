@@ -245,6 +245,12 @@ export const HELPER_PROTOS: readonly HelperProto[] = Object.freeze(
       progTypes: [...TC, 'sk_skb'],
     }),
     proto({
+      name: 'skb_pull_data',
+      args: ['ctx', 'anything'],
+      ret: 'integer',
+      progTypes: [...TC, ...LWT, 'sk_skb'],
+    }),
+    proto({
       name: 'skb_change_head',
       args: ['ctx', 'anything', 'anything'],
       ret: 'integer',
