@@ -108,6 +108,7 @@ bench: deps
 	cp src/runtime/maps/maps.wat node_modules/.cache/ebpf-wasm-bench/src/runtime/maps/
 	node --expose-gc node_modules/.cache/ebpf-wasm-bench/bench/run.js
 	node node_modules/.cache/ebpf-wasm-bench/bench/maps.js
+	node node_modules/.cache/ebpf-wasm-bench/bench/verify.js
 
 clean:
 	rm -rf dist coverage

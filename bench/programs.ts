@@ -198,3 +198,19 @@ export const BENCH_PROGRAMS: readonly BenchProgram[] = [
     expected: crc32Ref(CRC_INPUT),
   },
 ];
+
+/** Verification benchmark (bench/verify.ts): eight instructions: ctx load, a two-path diamond, a spill and a fill. */
+export const VERIFY_BLOCK = `
+  ldxw %r2, [%r1+12]
+  and %r2, 15
+  jgt %r2, 7, +2
+  add %r2, 1
+  ja +1
+  mov %r2, 3
+  stxdw [%r10-8], %r2
+  ldxdw %r0, [%r10-8]`;
+
+/** An XDP program of about `insns` instructions made of VERIFY_BLOCKs. */
+export function verifyBenchProgram(insns: number): string {
+  return `${VERIFY_BLOCK.repeat(Math.floor((insns - 2) / 8))}\nmov %r0, 0\nexit`;
+}
