@@ -5,6 +5,7 @@ import { readFileSync } from 'node:fs';
 import { BpfError } from '../errors.js';
 import { type CommandSpec, commandHelp, parseArgs, type ParsedArgs, usageError } from './args.js';
 import { asmCommand, asmSpec } from './asm.js';
+import { benchCommand, benchSpec } from './bench.js';
 import { compileCommand, compileSpec } from './compile.js';
 import { conformanceCommand, conformanceSpec } from './conformance.js';
 import { disasmCommand, disasmSpec } from './disasm.js';
@@ -29,6 +30,7 @@ const COMMANDS: readonly Command[] = [
   { spec: asmSpec, exec: asmCommand },
   { spec: disasmSpec, exec: disasmCommand },
   { spec: conformanceSpec, exec: conformanceCommand },
+  { spec: benchSpec, exec: benchCommand },
 ];
 
 export function toolHelp(): string {
