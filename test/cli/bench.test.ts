@@ -8,7 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { parseArgs } from '../../src/cli/args.js';
 import { benchCommand, benchSpec } from '../../src/cli/bench.js';
 import { processIo } from '../../src/cli/io.js';
-import { main } from '../../src/cli/main.js';
+import { cli } from './cli-util.js';
 import { engineAvailable } from '../../src/conformance/engines.js';
 import { BpfError } from '../../src/errors.js';
 
@@ -25,18 +25,6 @@ const golden = JSON.parse(
 ) as { runs: { packetIn: string; r0: string }[] };
 const PACKET = golden.runs[0]?.packetIn as string;
 const PACKET_R0 = golden.runs[0]?.r0 as string;
-
-async function cli(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  const io = {
-    ...processIo(),
-    stdout: (t: string) => (out += t),
-    stderr: (t: string) => (err += t),
-  };
-  const code = await main(argv, io);
-  return { code, out, err };
-}
 
 /** The command itself, so a refusal is seen as the BpfError it throws (code and insn). */
 function bench(...argv: string[]): Promise<number> {

@@ -3,8 +3,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { processIo } from '../../src/cli/io.js';
-import { main } from '../../src/cli/main.js';
+import { cli } from './cli-util.js';
 import { parsePluginArgs, pluginMain } from '../../src/cli/plugin.js';
 import { engineAvailable } from '../../src/conformance/engines.js';
 
@@ -14,18 +13,6 @@ const SUITE = join(ROOT, '../shared/conformance/tests');
 const hasJit = await engineAvailable('jit');
 const tmp = mkdtempSync(join(tmpdir(), 'ebpf-wasm-cli-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
-
-async function cli(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  const io = {
-    ...processIo(),
-    stdout: (t: string) => (out += t),
-    stderr: (t: string) => (err += t),
-  };
-  const code = await main(argv, io);
-  return { code, out, err };
-}
 
 function file(name: string, data: string | Uint8Array): string {
   const path = join(tmp, name);
