@@ -3,16 +3,7 @@
 // region afterwards), so tests can demand that they agree. Modules are validated by binaryen.
 
 import { BpfError } from '../../src/errors.js';
-import {
-  type CodeName,
-  Code,
-  type Insn,
-  type InsnFields,
-  type Program,
-  makeInsn,
-  programOf,
-  slotsOf,
-} from '../../src/isa/index.js';
+import type { Program } from '../../src/isa/index.js';
 import { jitOptions } from '../../src/jit/index.js';
 import type { HelperFn } from '../../src/runtime/helpers.js';
 import { Vm } from '../../src/vm.js';
@@ -27,19 +18,8 @@ export interface Outcome {
   readonly output: Uint8Array;
 }
 
-export type Spec = readonly [CodeName, InsnFields?];
-
-/** Instructions with consecutive slot indexes (lddw takes two). */
-export function build(specs: readonly Spec[]): Program {
-  const insns: Insn[] = [];
-  let pc = 0;
-  for (const [name, fields] of specs) {
-    const insn = makeInsn(Code[name], pc, fields);
-    insns.push(insn);
-    pc += slotsOf(insn);
-  }
-  return programOf(insns);
-}
+// Programs are built the same way as in the interpreter's tests.
+export { build, type Spec } from '../interp/harness.js';
 
 export interface RunSetup {
   readonly input?: Uint8Array;
