@@ -176,7 +176,9 @@ function dumpMap(map: BpfMap): string[] {
   const out: string[] = [];
   for (const key of map.keys()) {
     const values = map.lookupPerCpu(key);
-    out.push(`${toHex(key)} ${values === null ? 'missing' : toHex(values[0] as Uint8Array)}`);
+    // The kernel tool skips keys whose lookup is ENOENT (empty devmap/cpumap slots).
+    if (values === null) continue;
+    out.push(`${toHex(key)} ${toHex(values[0] as Uint8Array)}`);
   }
   return out.sort();
 }

@@ -192,13 +192,21 @@ describe.each(ENGINES)('skb_pull_data on %s', (engine) => {
 
 const TX_PORTS: MapDef = {
   name: 'tx_ports',
-  type: 'array',
+  type: 'devmap',
   keySize: 4,
   valueSize: 4,
   maxEntries: 8,
 };
-const TX_HASH: MapDef = { name: 'tx_hash', type: 'hash', keySize: 4, valueSize: 4, maxEntries: 8 };
+const TX_HASH: MapDef = {
+  name: 'tx_hash',
+  type: 'devmap_hash',
+  keySize: 4,
+  valueSize: 4,
+  maxEntries: 8,
+};
+const CPUS: MapDef = { name: 'cpus', type: 'cpumap', keySize: 4, valueSize: 4, maxEntries: 4 };
 const QUEUE: MapDef = { name: 'q', type: 'queue', keySize: 0, valueSize: 4, maxEntries: 8 };
+const ARRAY: MapDef = { name: 'a', type: 'array', keySize: 4, valueSize: 4, maxEntries: 8 };
 
 const redirectMap = (map: number, key: number | string, flags: number): string => `
   lddw %r1, map_idx ${map}
@@ -210,13 +218,17 @@ const redirectMap = (map: number, key: number | string, flags: number): string =
 function populate(maps: MapSet): void {
   maps.get('tx_ports').updateU32(1, 5);
   maps.get('tx_hash').updateU32(7, 9);
+  maps.get('cpus').updateU32(0, 64);
 }
 
 describe.each(ENGINES)('redirect_map on %s', (engine) => {
   const run = (asm: string): Run & { memory: VmMemory } =>
-    runOn(engine, xdpContext, asm, frame(60), { maps: [TX_PORTS, TX_HASH], setup: populate });
+    runOn(engine, xdpContext, asm, frame(60), {
+      maps: [TX_PORTS, TX_HASH, CPUS],
+      setup: populate,
+    });
 
-  it('returns XDP_REDIRECT for a populated array slot and records the target', () => {
+  it('returns XDP_REDIRECT for a populated devmap slot and records the target', () => {
     const res = run(redirectMap(0, 1, 2));
     expect(res.r0).toBe(4n);
     expect(redirectTargetOf(res.memory)).toEqual({ map: 'tx_ports', key: 1, flags: 0 });
@@ -233,9 +245,17 @@ describe.each(ENGINES)('redirect_map on %s', (engine) => {
     expect(redirectTargetOf(res.memory)).toBeUndefined();
   });
 
-  it('reads a hash map as a devmap_hash: present keys redirect', () => {
+  it('redirects through a devmap_hash for present keys only', () => {
     expect(run(redirectMap(1, 7, 2)).r0).toBe(4n);
     expect(run(redirectMap(1, 8, 2)).r0).toBe(2n);
+  });
+
+  it('redirects through a cpumap slot with a queue; a broadcast there is XDP_ABORTED', () => {
+    const hit = run(redirectMap(2, 0, 2));
+    expect(hit.r0).toBe(4n);
+    expect(redirectTargetOf(hit.memory)).toEqual({ map: 'cpus', key: 0, flags: 0 });
+    expect(run(redirectMap(2, 1, 2)).r0).toBe(2n);
+    expect(run(redirectMap(2, 0, 0x0a)).r0).toBe(0n);
   });
 
   it('returns XDP_ABORTED for unknown flags, XDP_REDIRECT for a broadcast', () => {
@@ -261,10 +281,17 @@ describe.each(ENGINES)('redirect_map on %s', (engine) => {
     expect(redirectTargetOf(res.memory)).toBeUndefined();
   });
 
-  it('is a HELPER_FAILED trap at the call for a map that cannot stand in for a devmap', () => {
+  it.each([
+    ['a queue', QUEUE],
+    ['an array (no stand-in for a devmap)', ARRAY],
+  ])('is a HELPER_FAILED trap at the call for %s', (_what, def) => {
     let err: unknown;
     try {
-      runOn(engine, xdpContext, redirectMap(0, 0, 0), frame(60), { maps: [QUEUE] });
+      runOn(engine, xdpContext, redirectMap(0, 0, 0), frame(60), {
+        maps: [def],
+        // a populated slot: the array must not pass for a devmap even then
+        setup: (maps) => (def === ARRAY ? maps.get('a').updateU32(0, 1) : undefined),
+      });
     } catch (e) {
       err = e;
     }

@@ -1,23 +1,22 @@
-// bpf_redirect_map(map, key, flags) (51) for xdp programs, following the kernel's
-// __bpf_xdp_redirect_map (include/linux/filter.h): flags other than the fallback action (low 2
-// bits, XDP_ABORTED..XDP_TX) and the devmap broadcast bits give XDP_ABORTED; a populated slot
-// gives XDP_REDIRECT and becomes the redirect target; an empty one gives `flags & 3` and clears
-// the target (the last lookup wins, as in the kernel). A test run sends nothing: the target is
-// only recorded, readable with redirectTargetOf.
+// bpf_redirect_map(map, key, flags) (51) for xdp programs on devmap, devmap_hash and cpumap
+// maps, following the kernel's __bpf_xdp_redirect_map (net/core/filter.c): flags outside the
+// fallback action (low 2 bits, XDP_ABORTED..XDP_TX) and the bits the map type allows
+// (BPF_F_BROADCAST | BPF_F_EXCLUDE_INGRESS for devmaps, none for a cpumap) give XDP_ABORTED; a
+// populated slot gives XDP_REDIRECT and becomes the redirect target; an empty one gives
+// `flags & 3` and clears the target (the last lookup wins, as in the kernel), unless the flags
+// ask for a broadcast, which redirects whatever the slot holds. The key is the low 32 bits of
+// r2, as the kernel's u32 lookups truncate it.
 //
-// The maps runtime has no devmap, cpumap or xskmap (MAP_UNSUPPORTED at creation), so the map a
-// program passes is an array or hash standing in for one, read as the kernel reads those maps:
-// - an array slot is populated when its first u32 is non-zero (a devmap slot holds an ifindex
-//   and a cpumap slot a queue size; the kernel stores an empty slot for 0);
-// - a hash element is populated when the key is present (devmap_hash).
-// Keys are u32 (the kernel truncates the u64 argument to the maps' 32-bit keys). Other map kinds
-// are a run-time error. The verifier accepts only the real map types for this helper, as the
-// kernel does, so programs using a stand-in run with verification off.
+// A test run sends nothing (BPF_PROG_TEST_RUN returns XDP_REDIRECT and the frame unchanged):
+// the target is only recorded, readable with redirectTargetOf. Other map types (the kernel's
+// verifier accepts only devmap, devmap_hash, cpumap and xskmap here, and the VM has no xskmap)
+// are a run-time error for programs that run unverified.
 
 import { RunError } from '../../errors.js';
 import type { HelperCall, HelperRegistry } from '../helpers.js';
+import { ARGS_SLOT } from '../layout.js';
 import type { MapSet } from '../maps/index.js';
-import { Kind } from '../maps/types.js';
+import { Kind, MapType } from '../maps/types.js';
 import type { VmMemory } from '../memory.js';
 
 export const REDIRECT_MAP_HELPER = 51;
@@ -28,6 +27,9 @@ const XDP_REDIRECT = 4;
 const ACTION_MASK = 3n;
 const BPF_F_BROADCAST = 1n << 3n;
 const BPF_F_EXCLUDE_INGRESS = 1n << 4n;
+const DEVMAP_FLAGS = BPF_F_BROADCAST | BPF_F_EXCLUDE_INGRESS;
+/** r2 in ARGS_SLOT: its low u32 is the key, read there by the map code without copying. */
+const KEY_ARG = ARGS_SLOT + 8;
 
 /** Where the last successful bpf_redirect_map of a run sends the frame. */
 export interface RedirectTarget {
@@ -37,50 +39,45 @@ export interface RedirectTarget {
   readonly flags: number;
 }
 
-const targets = new WeakMap<VmMemory, RedirectTarget>();
+/** Mutable so a redirect records its target without allocating. */
+interface TargetState {
+  set: boolean;
+  map: string;
+  key: number;
+  flags: number;
+}
+
+const targets = new WeakMap<VmMemory, TargetState>();
 
 /** The redirect target recorded by the last bpf_redirect_map call in `memory`, if it succeeded. */
 export function redirectTargetOf(memory: VmMemory): RedirectTarget | undefined {
-  return targets.get(memory);
+  const t = targets.get(memory);
+  return t === undefined || !t.set ? undefined : { map: t.map, key: t.key, flags: t.flags };
 }
 
-/** bpf_redirect_map on the maps of `maps` (see the header for what a populated slot is). */
+/** bpf_redirect_map on the devmaps and cpumaps of `maps`. */
 export function redirectMapOf(maps: MapSet): (call: HelperCall) => number {
+  const state: TargetState = { set: false, map: '', key: 0, flags: 0 };
+  targets.set(maps.memory, state);
+  const lookup = maps.exports.host_lookup;
   return (call: HelperCall): number => {
     const map = maps.atAddress(call.u32(1));
-    if (map === undefined) {
-      throw new RunError('HELPER_FAILED', 'redirect_map: r1 is not a map', { insn: call.pc });
+    if (map === undefined || (map.kind !== Kind.DEV_ARRAY && map.kind !== Kind.DEV_HASH)) {
+      const what = map === undefined ? 'r1 is not a map' : `map ${map.name} is no devmap or cpumap`;
+      throw new RunError('HELPER_FAILED', `redirect_map: ${what}`, { insn: call.pc });
     }
     const flags = call.arg(3);
-    if ((flags & ~(ACTION_MASK | BPF_F_BROADCAST | BPF_F_EXCLUDE_INGRESS)) !== 0n) {
-      return XDP_ABORTED;
-    }
-    const key = call.u32(2);
+    const allowed = map.type === MapType.CPUMAP ? ACTION_MASK : ACTION_MASK | DEVMAP_FLAGS;
+    if ((flags & ~allowed) !== 0n) return XDP_ABORTED;
     const broadcast = (flags & BPF_F_BROADCAST) !== 0n;
-    let populated: boolean;
-    if (map.kind === Kind.ARRAY) {
-      const at = map.valueAddress(key);
-      const view = call.memory.view;
-      populated =
-        at !== null && (map.valueSize >= 4 ? view.getUint32(at, true) : view.getUint8(at)) !== 0;
-    } else if (map.kind === Kind.HASH && map.keySize === 4) {
-      populated = map.valueAddress(key) !== null;
-    } else {
-      throw new RunError(
-        'HELPER_FAILED',
-        `redirect_map: map ${map.name} (type ${map.type}) cannot stand in for a devmap`,
-        { insn: call.pc },
-      );
-    }
-    if (!populated && !broadcast) {
-      targets.delete(call.memory);
+    if (lookup(map.descriptorAddress, KEY_ARG, 0) === 0 && !broadcast) {
+      state.set = false;
       return Number(flags & ACTION_MASK);
     }
-    targets.set(call.memory, {
-      map: map.name,
-      key,
-      flags: broadcast ? Number(flags & (BPF_F_BROADCAST | BPF_F_EXCLUDE_INGRESS)) : 0,
-    });
+    state.set = true;
+    state.map = map.name;
+    state.key = call.u32(2);
+    state.flags = broadcast ? Number(flags & DEVMAP_FLAGS) : 0;
     return XDP_REDIRECT;
   };
 }

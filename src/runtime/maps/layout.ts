@@ -10,6 +10,8 @@ import {
   isLru,
   isMapInMap,
   isPerCpu,
+  isRedirectMap,
+  MapType,
   mapTypeOf,
   type KindValue,
   type MapDef,
@@ -43,6 +45,8 @@ export const DESC = {
   PRODUCER_POS: 88,
   RING_PAGE: 96,
   PERF_SLOTS: 100,
+  /** cpumap: the virtual CPUs (a queue for another CPU is -ENODEV); the PERF_SLOTS field. */
+  POSSIBLE_CPUS: 100,
   PERF_STRIDE: 104,
   SLOT_STRIDE: 108,
   KIND: 112,
@@ -143,7 +147,12 @@ export function placeMap(
   let pool: MapPlacement['pool'] = null;
   let ringPage = 0;
   let data = 0;
-  const writable = ((def.flags ?? 0) & MapFlag.RDONLY_PROG) === 0;
+  // The kernel sets BPF_F_RDONLY_PROG on devmaps itself: a lookup points at the device entry.
+  const writable = ((def.flags ?? 0) & MapFlag.RDONLY_PROG) === 0 && !isRedirectMap(type);
+  if (isRedirectMap(type) && (ksz !== 4 || (vsz !== 4 && vsz !== 8))) {
+    // value: u32 ifindex (devmap) or queue size (cpumap), optionally followed by a prog fd
+    throw bad(def, 'devmap and cpumap keys are 4 bytes and values 4 or 8');
+  }
 
   switch (kind) {
     case Kind.ARRAY: {
@@ -167,8 +176,19 @@ export function placeMap(
       fields.push([DESC.SLOT_STRIDE, 8]);
       break;
     }
+    case Kind.DEV_ARRAY: {
+      if (max === 0) throw bad(def, 'max_entries must be non-zero');
+      // 8-byte slots {ifindex or queue size, prog id} whatever the value size: an empty slot
+      // is a 0 in the first word, as the kernel keeps no entry for ifindex/queue size 0.
+      data = arena.alloc(max * 8);
+      fields.push([DESC.SLOT_STRIDE, 8]);
+      if (type === MapType.CPUMAP) fields.push([DESC.POSSIBLE_CPUS, opts.cpus]);
+      region = { start: data, end: data + max * 8, writable };
+      break;
+    }
     case Kind.HASH:
-    case Kind.LPM: {
+    case Kind.LPM:
+    case Kind.DEV_HASH: {
       if (ksz === 0 || vsz === 0 || max === 0)
         throw bad(def, 'key size, value size and max_entries must be non-zero');
       if (isMapInMap(type) && vsz !== 4) throw bad(def, 'values of a hash of maps are 4 bytes');

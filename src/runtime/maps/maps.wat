@@ -19,12 +19,14 @@
 ;;  100 perf slots with a buffer 104 perf slot stride   108 array slot stride
 ;;  112 kind (see Kind in types.ts) 116 LRU flag    120 value is an inner map (deref on lookup)
 ;;  124 per-CPU flag
+;;  (cpumap: 100 holds the number of virtual CPUs)
 ;;
 ;; Hash/LPM element: 0 next in bucket / free list, 4 hash, 8 LRU prev, 12 LRU next (LPM
 ;;   nodes: 0 child 0, 4 child 1, 8 intermediate), 16 key (key stride bytes), then ncpus
 ;;   values of `stride` bytes.
 ;; Results follow the kernel: pointers or 0, and 0 or -errno
-;; (ENOENT 2, E2BIG 7, EAGAIN 11, EEXIST 17, EINVAL 22, ENOSPC 28).
+;; (ENOENT 2, E2BIG 7, EAGAIN 11, EEXIST 17, ENODEV 19, EINVAL 22, ENOSPC 28, EOVERFLOW 75,
+;; EOPNOTSUPP 95).
 (module
   (import "env" "memory" (memory 1))
   ;; Address of the u32 holding the current virtual CPU (layout.ts CPU_SLOT).
@@ -799,47 +801,138 @@
     (i64.store (local.get $slot) (i64.add (local.get $head) (i64.extend_i32_u (local.get $total))))
     (i32.const 0))
 
+  ;; ------------------------------------------------------------------ devmap, cpumap
+  ;; devmap and cpumap (kind 9): 8-byte array slots {u32 ifindex or queue size, u32 prog id};
+  ;; a slot is empty when its first word is 0, as the kernel keeps no entry for ifindex or
+  ;; queue size 0. devmap_hash (kind 10): the hash code above with the same 8-byte value.
+  ;; The VM has no devices and no program fds: any non-zero ifindex is accepted, a prog fd > 0
+  ;; is -EINVAL (the kernel's answer for an fd that is no devmap/cpumap program) and the prog id
+  ;; reads 0. Programs may look entries up (read-only) but not change them (-EOPNOTSUPP; the
+  ;; kernel's verifier refuses the call).
+
+  (func $is_dev (param $m i32) (result i32)
+    (i32.ge_u (i32.load offset=112 (local.get $m)) (i32.const 9)))
+
+  ;; The prog fd of an update value: its second word when the value is 8 bytes; a 4-byte value
+  ;; has none (the kernel defaults it to -1 or 0, "no program").
+  (func $dev_prog_fd (param $m i32) (param $val i32) (result i32)
+    (if (result i32) (i32.eq (i32.load offset=8 (local.get $m)) (i32.const 8))
+      (then (i32.load offset=4 (local.get $val)))
+      (else (i32.const 0))))
+
+  (func $dev_lookup (param $m i32) (param $key i32) (result i32)
+    (local $s i32)
+    (local.set $s (call $array_slot (local.get $m) (i32.load (local.get $key))))
+    (if (i32.eqz (local.get $s)) (then (return (i32.const 0))))
+    (if (i32.eqz (i32.load (local.get $s))) (then (return (i32.const 0))))
+    (local.get $s))
+
+  ;; dev_map_update_elem / cpu_map_update_elem: every slot exists (NOEXIST is -EEXIST), and
+  ;; 0 in the first word empties the slot.
+  (func $dev_update (param $m i32) (param $key i32) (param $val i32) (param $flags i64) (result i32)
+    (local $s i32) (local $idx i32) (local $v i32) (local $cpumap i32)
+    (if (i64.gt_u (local.get $flags) (i64.const 2)) (then (return (i32.const -22))))
+    (local.set $idx (i32.load (local.get $key)))
+    (local.set $s (call $array_slot (local.get $m) (local.get $idx)))
+    (if (i32.eqz (local.get $s)) (then (return (i32.const -7))))
+    (if (i64.eq (local.get $flags) (i64.const 1)) (then (return (i32.const -17))))
+    (local.set $v (i32.load (local.get $val)))
+    (local.set $cpumap (i32.eq (i32.load (local.get $m)) (i32.const 16)))
+    (if (local.get $cpumap)
+      (then
+        ;; the kernel's sanity limit on the queue size, then "is this a possible CPU"
+        (if (i32.gt_u (local.get $v) (i32.const 16384)) (then (return (i32.const -75))))
+        (if (i32.ge_u (local.get $idx) (i32.load offset=100 (local.get $m)))
+          (then (return (i32.const -19))))))
+    ;; a cpumap ignores the fd when it empties a slot; a devmap refuses it
+    (if (i32.gt_s (call $dev_prog_fd (local.get $m) (local.get $val)) (i32.const 0))
+      (then (if (i32.or (local.get $v) (i32.eqz (local.get $cpumap)))
+        (then (return (i32.const -22))))))
+    (i32.store (local.get $s) (local.get $v))
+    (i32.store offset=4 (local.get $s) (i32.const 0))
+    (i32.const 0))
+
+  ;; Deleting an empty slot succeeds, as in the kernel; only an out-of-range key fails.
+  (func $dev_delete (param $m i32) (param $key i32) (result i32)
+    (local $s i32)
+    (local.set $s (call $array_slot (local.get $m) (i32.load (local.get $key))))
+    (if (i32.eqz (local.get $s)) (then (return (i32.const -22))))
+    (i64.store (local.get $s) (i64.const 0))
+    (i32.const 0))
+
+  ;; __dev_map_hash_update_elem: ifindex 0 names no device (-EINVAL), and BPF_EXIST is not
+  ;; checked (a missing key is inserted).
+  (func $devh_update (param $m i32) (param $key i32) (param $val i32) (param $flags i64) (result i32)
+    (local $r i32)
+    (if (i64.gt_u (local.get $flags) (i64.const 2)) (then (return (i32.const -22))))
+    (if (i32.eqz (i32.load (local.get $val))) (then (return (i32.const -22))))
+    (if (i32.gt_s (call $dev_prog_fd (local.get $m) (local.get $val)) (i32.const 0))
+      (then (return (i32.const -22))))
+    (local.set $r (call $h_update (local.get $m) (local.get $key) (local.get $val)
+      (select (i64.const 0) (local.get $flags) (i64.eq (local.get $flags) (i64.const 2)))
+      (i32.const 1)))
+    (if (local.get $r) (then (return (local.get $r))))
+    ;; the stored value reports prog id 0 where the update gave an fd
+    (if (i32.eq (i32.load offset=8 (local.get $m)) (i32.const 8))
+      (then (i32.store offset=4
+        (call $h_lookup (local.get $m) (local.get $key) (i32.const 0) (i32.const 0))
+        (i32.const 0))))
+    (i32.const 0))
+
   ;; ------------------------------------------------------------------ dispatch
   ;; kind (descriptor +112): 0 none, 1 hash, 2 array, 3 fd array, 4 LPM, 5 queue, 6 stack,
-  ;; 7 ring buffer, 8 perf event array.
+  ;; 7 ring buffer, 8 perf event array, 9 devmap/cpumap, 10 devmap_hash.
 
   ;; Address of the value for `key` on CPU `cpu`, or 0. touch = 1 updates LRU recency
   ;; (program lookups do, host lookups do not, as in the kernel).
   (func $lookup (param $m i32) (param $key i32) (param $cpu i32) (param $touch i32) (result i32)
-    (block $other (block $lpm (block $fd (block $array (block $hash
-      (br_table $other $hash $array $fd $lpm $other (i32.load offset=112 (local.get $m))))
+    (block $other (block $devh (block $dev (block $lpm (block $fd (block $array (block $hash
+      (br_table $other $hash $array $fd $lpm $other $other $other $other $dev $devh $other
+        (i32.load offset=112 (local.get $m))))
       (return (call $h_lookup (local.get $m) (local.get $key) (local.get $cpu) (local.get $touch))))
       (return (call $array_lookup (local.get $m) (local.get $key) (local.get $cpu))))
       (return (call $fd_lookup (local.get $m) (local.get $key))))
       (return (call $lpm_lookup (local.get $m) (local.get $key))))
+      (return (call $dev_lookup (local.get $m) (local.get $key))))
+      (return (call $h_lookup (local.get $m) (local.get $key) (i32.const 0) (i32.const 0))))
     (i32.const 0))
 
   (func $update (param $m i32) (param $key i32) (param $val i32) (param $flags i64) (param $all i32) (result i32)
-    (block $other (block $lpm (block $fd (block $array (block $hash
-      (br_table $other $hash $array $fd $lpm $other (i32.load offset=112 (local.get $m))))
+    (block $other (block $devh (block $dev (block $lpm (block $fd (block $array (block $hash
+      (br_table $other $hash $array $fd $lpm $other $other $other $other $dev $devh $other
+        (i32.load offset=112 (local.get $m))))
       (return (call $h_update (local.get $m) (local.get $key) (local.get $val) (local.get $flags) (local.get $all))))
       (return (call $array_update (local.get $m) (local.get $key) (local.get $val) (local.get $flags) (local.get $all))))
       (return (call $fd_update (local.get $m) (local.get $key) (local.get $val) (local.get $flags))))
       (return (call $lpm_update (local.get $m) (local.get $key) (local.get $val) (local.get $flags) (local.get $all))))
+      (return (call $dev_update (local.get $m) (local.get $key) (local.get $val) (local.get $flags))))
+      (return (call $devh_update (local.get $m) (local.get $key) (local.get $val) (local.get $flags))))
     (i32.const -22))
 
   (func $delete (param $m i32) (param $key i32) (result i32)
-    (block $other (block $lpm (block $fd (block $array (block $hash
-      (br_table $other $hash $array $fd $lpm $other (i32.load offset=112 (local.get $m))))
+    (block $other (block $devh (block $dev (block $lpm (block $fd (block $array (block $hash
+      (br_table $other $hash $array $fd $lpm $other $other $other $other $dev $devh $other
+        (i32.load offset=112 (local.get $m))))
       (return (call $h_delete (local.get $m) (local.get $key))))
       ;; array elements cannot be deleted
       (return (i32.const -22)))
       (return (call $fd_delete (local.get $m) (local.get $key))))
       (return (call $lpm_delete (local.get $m) (local.get $key))))
+      (return (call $dev_delete (local.get $m) (local.get $key))))
+      (return (call $h_delete (local.get $m) (local.get $key))))
     (i32.const -22))
 
   (func $next_key (param $m i32) (param $key i32) (param $next i32) (result i32)
-    (block $other (block $lpm (block $fd (block $array (block $hash
-      (br_table $other $hash $array $fd $lpm $other (i32.load offset=112 (local.get $m))))
+    (block $other (block $devh (block $dev (block $lpm (block $fd (block $array (block $hash
+      (br_table $other $hash $array $fd $lpm $other $other $other $other $dev $devh $other
+        (i32.load offset=112 (local.get $m))))
       (return (call $h_next (local.get $m) (local.get $key) (local.get $next))))
       (return (call $array_next (local.get $m) (local.get $key) (local.get $next))))
       (return (call $array_next (local.get $m) (local.get $key) (local.get $next))))
       (return (call $lpm_next (local.get $m) (local.get $key) (local.get $next))))
+      ;; every index, empty or not, as dev_map_get_next_key / cpu_map_get_next_key
+      (return (call $array_next (local.get $m) (local.get $key) (local.get $next))))
+      (return (call $h_next (local.get $m) (local.get $key) (local.get $next))))
     (i32.const -22))
 
   ;; ------------------------------------------------------------------ helper exports
@@ -857,11 +950,13 @@
 
   ;; 2: long bpf_map_update_elem(map, key, value, flags)
   (func (export "map_update_elem") (param $r1 i64) (param $r2 i64) (param $r3 i64) (param $r4 i64) (param $r5 i64) (result i64)
+    (if (call $is_dev (i32.wrap_i64 (local.get $r1))) (then (return (i64.const -95))))
     (i64.extend_i32_s (call $update (i32.wrap_i64 (local.get $r1)) (i32.wrap_i64 (local.get $r2))
       (i32.wrap_i64 (local.get $r3)) (local.get $r4) (i32.const 0))))
 
   ;; 3: long bpf_map_delete_elem(map, key)
   (func (export "map_delete_elem") (param $r1 i64) (param $r2 i64) (param $r3 i64) (param $r4 i64) (param $r5 i64) (result i64)
+    (if (call $is_dev (i32.wrap_i64 (local.get $r1))) (then (return (i64.const -95))))
     (i64.extend_i32_s (call $delete (i32.wrap_i64 (local.get $r1)) (i32.wrap_i64 (local.get $r2)))))
 
   ;; 25: long bpf_perf_event_output(ctx, map, flags, data, size)

@@ -17,8 +17,11 @@ export const MapType = {
   LPM_TRIE: 11,
   ARRAY_OF_MAPS: 12,
   HASH_OF_MAPS: 13,
+  DEVMAP: 14,
+  CPUMAP: 16,
   QUEUE: 22,
   STACK: 23,
+  DEVMAP_HASH: 25,
   RINGBUF: 27,
 } as const;
 export type MapTypeName = keyof typeof MapType;
@@ -46,8 +49,11 @@ export const Errno = {
   E2BIG: 7,
   EAGAIN: 11,
   EEXIST: 17,
+  ENODEV: 19,
   EINVAL: 22,
   ENOSPC: 28,
+  EOVERFLOW: 75,
+  EOPNOTSUPP: 95,
 } as const;
 
 export function errnoName(errno: number): string {
@@ -108,6 +114,10 @@ export const Kind = {
   STACK: 6,
   RINGBUF: 7,
   PERF: 8,
+  /** devmap, cpumap: array slots holding {ifindex or queue size, prog id}; 0 = empty. */
+  DEV_ARRAY: 9,
+  /** devmap_hash: hash storage, devmap values. */
+  DEV_HASH: 10,
 } as const;
 export type KindValue = (typeof Kind)[keyof typeof Kind];
 
@@ -127,6 +137,9 @@ export const KIND_OF: ReadonlyMap<number, KindValue> = new Map<number, KindValue
   [MapType.STACK, Kind.STACK],
   [MapType.RINGBUF, Kind.RINGBUF],
   [MapType.PERF_EVENT_ARRAY, Kind.PERF],
+  [MapType.DEVMAP, Kind.DEV_ARRAY],
+  [MapType.CPUMAP, Kind.DEV_ARRAY],
+  [MapType.DEVMAP_HASH, Kind.DEV_HASH],
 ]);
 
 export const isPerCpu = (type: number): boolean =>
@@ -137,3 +150,7 @@ export const isLru = (type: number): boolean =>
 
 export const isMapInMap = (type: number): boolean =>
   type === MapType.ARRAY_OF_MAPS || type === MapType.HASH_OF_MAPS;
+
+/** Redirect targets of bpf_redirect_map: programs may look them up but never change them. */
+export const isRedirectMap = (type: number): boolean =>
+  type === MapType.DEVMAP || type === MapType.DEVMAP_HASH || type === MapType.CPUMAP;
