@@ -44,6 +44,8 @@ const SPECIAL_MAPS = new Set([
   'cpumap',
   'xskmap',
 ]);
+/** Special maps programs may still look up (kernel 5.8+: devmap entries; xskmap sockets). */
+const LOOKUP_ONLY_MAPS = new Set(['devmap', 'devmap_hash', 'xskmap']);
 const ELEM_HELPERS = new Set([
   'map_lookup_elem',
   'map_update_elem',
@@ -100,7 +102,9 @@ export function checkHelperCall(env: Env, st: VState, insn: Insn): CallbackCall 
         if (
           allowed !== undefined
             ? !allowed.includes(map.type)
-            : SPECIAL_MAPS.has(map.type) && ELEM_HELPERS.has(proto.name)
+            : SPECIAL_MAPS.has(map.type) &&
+              ELEM_HELPERS.has(proto.name) &&
+              !(proto.name === 'map_lookup_elem' && LOOKUP_ONLY_MAPS.has(map.type))
         ) {
           bad(regno, `cannot pass map_type ${map.type} into func bpf_${proto.name}`);
         }

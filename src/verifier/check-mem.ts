@@ -67,7 +67,12 @@ export function checkAccess(env: Env, st: VState, reg: Reg, a: Access): Reg | nu
     case 'map_value': {
       const map = reg.map;
       if (map === null) return fail('VERIFY_INVALID_MEM', `R${regno} map value of unknown map`, pc);
-      if (a.kind !== 'read' && (map.flags & BPF_F_RDONLY_PROG) !== 0) {
+      // Device map entries are read-only to programs, as the kernel creates devmaps.
+      const readOnly =
+        (map.flags & BPF_F_RDONLY_PROG) !== 0 ||
+        map.type === 'devmap' ||
+        map.type === 'devmap_hash';
+      if (a.kind !== 'read' && readOnly) {
         fail(
           'VERIFY_READONLY',
           `write into map forbidden, value_size=${map.valueSize} off=${reg.off + a.off} size=${a.size}`,

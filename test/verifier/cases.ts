@@ -3,6 +3,7 @@
 // Maps available to every case (lddw %rN, map_idx I):
 //   0 array 4/16   1 hash 4/8   2 .rodata 4/16 (read-only)   3 ringbuf   4 prog_array
 //   5 array_of_maps (inner: array 4/8)   6 queue 0/4   7 perf_event_array   8 array 4/8
+//   9 devmap 4/4   10 cpumap 4/4
 
 import type { MapDef } from '../../src/elf/maps-def.js';
 import type { ErrorCode } from '../../src/errors.js';
@@ -48,6 +49,8 @@ export const MAPS: readonly MapDef[] = [
   mapDef('q', 'queue', 22, 0, 4),
   mapDef('events', 'perf_event_array', 4, 4, 4),
   mapDef('arr8', 'array', 2, 4, 8),
+  mapDef('devs', 'devmap', 14, 4, 4),
+  mapDef('cpus', 'cpumap', 16, 4, 4),
 ];
 
 /** Look up key 0 in map `m`: 6 slots (0-5), r0 = map_value_or_null afterwards. */
@@ -75,6 +78,30 @@ const ok = 'ok' as const;
 const X = (code: ErrorCode, insn: number): readonly [ErrorCode, number] => [code, insn];
 
 export const CASES: readonly Case[] = [
+  {
+    name: 'devmap lookup is allowed and reads the entry',
+    type: 'xdp',
+    asm: `${lookup(9)}\njeq %r0, 0, out\nldxw %r0, [%r0]\nmov %r0, 2\nexit${OUT}`,
+    expect: 'ok',
+  },
+  {
+    name: 'devmap entries are read-only to programs',
+    type: 'xdp',
+    asm: `${lookup(9)}\njeq %r0, 0, out\nstw [%r0], 1\nmov %r0, 2\nexit${OUT}`,
+    expect: X('VERIFY_READONLY', 7),
+  },
+  {
+    name: 'cpumap cannot be looked up',
+    type: 'xdp',
+    asm: `${lookup(10)}\nmov %r0, 2\nexit`,
+    expect: X('VERIFY_HELPER_ARG', 5),
+  },
+  {
+    name: 'devmap cannot be updated from a program',
+    type: 'xdp',
+    asm: 'stw [%r10-4], 0\nstw [%r10-8], 1\nmov %r2, %r10\nadd %r2, -4\nmov %r3, %r10\nadd %r3, -8\nmov %r4, 0\nlddw %r1, map_idx 9\ncall 2\nmov %r0, 2\nexit',
+    expect: X('VERIFY_HELPER_ARG', 9),
+  },
   // ---- structure ----
   { name: 'minimal program', type: 'xdp', asm: 'mov %r0, 0\nexit', expect: ok },
   {
