@@ -130,3 +130,17 @@ describe('bin scripts', () => {
     expect(execFileSync(CLI, ['--version'], { encoding: 'utf8' })).toMatch(/^ebpf-wasm /);
   });
 });
+
+describe('the built package', () => {
+  it('runs objects with maps without loading binaryen or wabt (maps.wasm is prebuilt)', () => {
+    const script = `
+      import { createRequire } from 'node:module';
+      const { Vm } = await import(${JSON.stringify(join(ROOT, 'dist/index.js'))});
+      const obj = Vm.open(${JSON.stringify(join(ROOT, 'corpus/obj/counter_hash.o'))});
+      const cache = Object.keys(createRequire(import.meta.url).cache);
+      console.log(obj.programs.length, cache.some((k) => k.includes('/wabt/')), cache.some((k) => k.includes('binaryen')));
+    `;
+    const r = run('node', ['--input-type=module', '-e', script]);
+    expect(r).toEqual({ code: 0, out: '1 false false\n', err: '' });
+  });
+});

@@ -1,7 +1,6 @@
 // Compiles maps.wat (once per process, with wabt) and instantiates it against a VM memory.
 // The compiled module is shared; each VmMemory gets its own instance.
 
-import initWabt from 'wabt';
 import { BpfError } from '../../errors.js';
 import { CPU_SLOT } from '../layout.js';
 import type { VmMemory } from '../memory.js';
@@ -31,18 +30,40 @@ export interface MapExports {
   tail_call_target(map: number, index: number): number;
 }
 
-/** maps.wat next to this file: read from disk under Node, fetched in a browser. */
-async function readWat(): Promise<string> {
-  const url = new URL('./maps.wat', import.meta.url);
+/** A file next to this one: read from disk under Node, fetched in a browser; null if absent. */
+async function readBeside(name: string): Promise<Uint8Array<ArrayBuffer> | null> {
+  const url = new URL(name, import.meta.url);
   if (url.protocol === 'file:') {
     const { readFile } = await import('node:fs/promises');
-    return readFile(url, 'utf8');
+    return readFile(url).then(
+      (b) => new Uint8Array(b),
+      () => null,
+    );
   }
-  return (await fetch(url)).text();
+  const res = await fetch(url);
+  return res.ok ? new Uint8Array(await res.arrayBuffer()) : null;
 }
 
+/**
+ * The built package ships maps.wasm (compiled from maps.wat by build-wasm.mjs at build time), so
+ * it never loads wabt; from sources the WAT is compiled here with wabt.
+ */
 async function compile(): Promise<WebAssembly.Module> {
-  const text = await readWat();
+  const wasm = await readBeside('./maps.wasm');
+  if (wasm !== null) return new WebAssembly.Module(wasm);
+  const wat = await readBeside('./maps.wat');
+  if (wat === null) {
+    throw new BpfError(
+      'load',
+      'MAP_ERROR',
+      'neither maps.wasm nor maps.wat is beside the maps module',
+    );
+  }
+  const text = new TextDecoder().decode(wat);
+  // wabt is CommonJS (`export =`): its function arrives as the namespace's default.
+  const { default: initWabt } = (await import('wabt')) as unknown as {
+    default: typeof import('wabt');
+  };
   const wabt = await initWabt();
   const parsed = wabt.parseWat('maps.wat', text, { bulk_memory: true });
   try {
