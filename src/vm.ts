@@ -13,7 +13,14 @@ import { assembleProgram } from './isa/asm.js';
 import { checkTargets, decode } from './isa/decode.js';
 import type { Program } from './isa/insn.js';
 import { interpEngine } from './interp/interp.js';
-import type { Engine, EngineName, ExecEnv, Executable, TraceSink } from './runtime/engine.js';
+import {
+  checkBudget,
+  type Engine,
+  type EngineName,
+  type ExecEnv,
+  type Executable,
+  type TraceSink,
+} from './runtime/engine.js';
 import { type HelperFn, HelperRegistry } from './runtime/helpers.js';
 import { DEFAULT_DATA_CAPACITY } from './runtime/layout.js';
 import { VmMemory } from './runtime/memory.js';
@@ -243,13 +250,6 @@ export class Vm {
       engine: this.engineImpl.name,
     };
   }
-}
-
-function checkBudget(value: number): number {
-  if (!Number.isSafeInteger(value) || value < 0) {
-    throw new BpfError('load', 'BAD_INPUT', `budget must be a non-negative integer, not ${value}`);
-  }
-  return value;
 }
 
 /** Read a file through Node's fs (looked up at run time, so browsers can still load this module). */

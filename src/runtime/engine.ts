@@ -2,6 +2,7 @@
 // Both engines run a decoded Program against the same VmMemory and HelperRegistry, so their
 // results (r0, memory, traps) can be compared bit for bit.
 
+import { BpfError } from '../errors.js';
 import type { Program } from '../isa/insn.js';
 import type { HelperRegistry } from './helpers.js';
 import type { VmMemory } from './memory.js';
@@ -44,4 +45,12 @@ export interface Engine {
   readonly name: EngineName;
   /** Make a program runnable in `env` (the JIT translates and instantiates here). */
   prepare(program: Program, env: ExecEnv): Executable;
+}
+
+/** An instruction budget as ExecEnv takes it: a non-negative safe integer. */
+export function checkBudget(value: number): number {
+  if (!Number.isSafeInteger(value) || value < 0) {
+    throw new BpfError('load', 'BAD_INPUT', `budget must be a non-negative integer, not ${value}`);
+  }
+  return value;
 }

@@ -8,9 +8,11 @@ import { VerifyError } from '../errors.js';
 import { type Insn, type Program } from '../isa/insn.js';
 import { Code, LddwSrc } from '../isa/opcodes.js';
 import { infoOf } from '../isa/table.js';
+import { FRAME_SIZE, MAX_FRAMES } from '../runtime/layout.js';
 
-export const MAX_CALL_FRAMES = 8;
-export const MAX_STACK = 512;
+/** The kernel's limits are the VM's own layout: 8 frames, 512 bytes of stack per program. */
+export const MAX_CALL_FRAMES = MAX_FRAMES;
+export const MAX_STACK = FRAME_SIZE;
 
 export interface Subprog {
   readonly index: number;

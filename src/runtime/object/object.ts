@@ -30,7 +30,14 @@ import {
   registerSkbHelpers,
   registerXdpHelpers,
 } from '../context/index.js';
-import type { Engine, EngineName, ExecEnv, Executable, TraceSink } from '../engine.js';
+import {
+  checkBudget,
+  type Engine,
+  type EngineName,
+  type ExecEnv,
+  type Executable,
+  type TraceSink,
+} from '../engine.js';
 import { type HelperFn, HelperRegistry } from '../helpers.js';
 import { type HostEnv, registerStandardHelpers } from '../helpers/index.js';
 import { DEFAULT_DATA_CAPACITY } from '../layout.js';
@@ -396,13 +403,6 @@ function isPacketLoadFault(e: unknown, program: Program): boolean {
   if (insn === undefined) return false;
   const kind = infoOf(insn.code).kind;
   return kind === 'ldabs' || kind === 'ldind';
-}
-
-function checkBudget(value: number): number {
-  if (!Number.isSafeInteger(value) || value < 0) {
-    throw new BpfError('load', 'BAD_INPUT', `budget must be a non-negative integer, not ${value}`);
-  }
-  return value;
 }
 
 /** A run-time trap of a program with BTF line info, re-thrown naming its C source line. */
