@@ -1,6 +1,14 @@
 // Maps in linear memory: the public surface of src/runtime/maps.
 
-export { createMaps, MapSet, type CreateMapsOptions } from './set.js';
+export { createMaps } from './create.js';
+export {
+  layoutMaps,
+  mapSetOf,
+  MapSet,
+  writeMaps,
+  type CreateMapsOptions,
+  type MapsLayout,
+} from './set.js';
 export { BpfMap, type MapBytes } from './map.js';
 export { MapError } from './error.js';
 export { RingBufferReader } from './ringbuf.js';

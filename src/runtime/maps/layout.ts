@@ -38,6 +38,10 @@ export const DESC = {
   Q_HEAD: 64,
   Q_TAIL: 68,
   Q_SLOTS: 72,
+  /** Hash/LPM: the next never-used element of the pool (the queue head field). */
+  POOL_NEXT: 64,
+  /** Hash/LPM: the end of the element pool (the queue tail field). */
+  POOL_END: 68,
   RING_MASK: 76,
   /** u64 */
   CONSUMER_POS: 80,
@@ -94,8 +98,6 @@ export interface MapPlacement {
   readonly region: { start: number; end: number; writable: boolean } | null;
   /** Descriptor fields to write: [offset, value] (u32) and u64 ones. */
   readonly fields: ReadonlyArray<readonly [number, number]>;
-  /** Hash/LPM element pool to chain onto the free list: first element, size, count. */
-  readonly pool: { first: number; size: number; count: number } | null;
   /** Ring buffer control page (its first u32 gets the descriptor address). */
   readonly ringPage: number;
   readonly data: number;
@@ -144,7 +146,6 @@ export function placeMap(
   const stride = round8(vsz);
   const fields: Array<readonly [number, number]> = [];
   let region: MapPlacement['region'] = null;
-  let pool: MapPlacement['pool'] = null;
   let ringPage = 0;
   let data = 0;
   // The kernel sets BPF_F_RDONLY_PROG on devmaps itself: a lookup points at the device entry.
@@ -203,8 +204,10 @@ export function placeMap(
       // An LPM trie needs up to max_entries - 1 intermediate nodes besides its entries.
       const elems = kind === Kind.LPM ? 2 * max : max;
       data = arena.alloc(elems * elemSize);
-      pool = { first: data, size: elemSize, count: elems };
+      // Elements are handed out from a bump pointer, then from the free list of deleted ones.
       fields.push(
+        [DESC.POOL_NEXT, data],
+        [DESC.POOL_END, data + elems * elemSize],
         [DESC.BUCKETS, buckets],
         [DESC.BUCKET_MASK, nbuckets - 1],
         [DESC.ELEM_SIZE, elemSize],
@@ -264,5 +267,5 @@ export function placeMap(
     [DESC.INNER, isMapInMap(type) ? 1 : 0],
     [DESC.PERCPU, isPerCpu(type) ? 1 : 0],
   );
-  return { def, type, kind, desc, ncpus, stride, region, fields, pool, ringPage, data };
+  return { def, type, kind, desc, ncpus, stride, region, fields, ringPage, data };
 }

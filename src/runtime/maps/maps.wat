@@ -9,10 +9,11 @@
 ;;   16 map_flags                 20 stride (value_size rounded up to 8)
 ;;   24 ncpus (1 unless per-CPU)   28 count (hash, LPM)
 ;;   32 data: array slots, hash/LPM element pool, queue slots, ring data, perf slots
-;;   36 buckets (u32 heads)       40 bucket mask   44 free list head
+;;   36 buckets (u32 heads)       40 bucket mask   44 free list head (elements given back)
 ;;   48 LRU head (most recent)    52 LRU tail (least recent)
 ;;   56 element size              60 key stride (key_size rounded up to 8)
 ;;   64 queue head                68 queue tail    72 queue slots (max_entries + 1)
+;;   (hash, LPM: 64 next never-used pool element, 68 end of the pool)
 ;;   76 ring mask (ring: data size - 1; perf: per-slot buffer size - 1)
 ;;   80 consumer pos (u64)        88 producer pos (u64)
 ;;   96 ring control page (4 KiB aligned; its first u32 is the descriptor address)
@@ -193,7 +194,22 @@
   ;; allocated at run time. LRU maps keep a doubly linked recency list and reuse the least
   ;; recently used element when the free list is empty.
 
-  (func $h_find (param $m i32) (param $key i32) (param $h i32) (result i32)
+;; An element from the pool, or 0 when it is exhausted: first one given back (the free list at
+  ;; 44), else the next never-used one (bump pointer at 64, pool end at 68), so creating a map
+  ;; writes nothing per element and its initial image is just the descriptor.
+  (func $pool_take (param $m i32) (result i32)
+    (local $e i32)
+    (local.set $e (i32.load offset=44 (local.get $m)))
+    (if (local.get $e)
+      (then
+        (i32.store offset=44 (local.get $m) (i32.load (local.get $e)))
+        (return (local.get $e))))
+    (local.set $e (i32.load offset=64 (local.get $m)))
+    (if (i32.ge_u (local.get $e) (i32.load offset=68 (local.get $m))) (then (return (i32.const 0))))
+    (i32.store offset=64 (local.get $m) (i32.add (local.get $e) (i32.load offset=56 (local.get $m))))
+    (local.get $e))
+
+    (func $h_find (param $m i32) (param $key i32) (param $h i32) (result i32)
     (local $e i32) (local $ksz i32)
     (local.set $ksz (i32.load offset=4 (local.get $m)))
     (local.set $e (i32.load (i32.add (i32.load offset=36 (local.get $m))
@@ -278,10 +294,9 @@
         (if (local.get $lru) (then (call $lru_touch (local.get $m) (local.get $e))))
         (return (i32.const 0))))
     (if (i64.eq (local.get $flags) (i64.const 2)) (then (return (i32.const -2))))
-    (local.set $e (i32.load offset=44 (local.get $m)))
-    (if (local.get $e)
-      (then (i32.store offset=44 (local.get $m) (i32.load (local.get $e))))
-      (else
+    (local.set $e (call $pool_take (local.get $m)))
+    (if (i32.eqz (local.get $e))
+      (then
         (if (i32.eqz (local.get $lru)) (then (return (i32.const -7))))
         ;; full LRU map: evict the least recently used element and reuse it
         (local.set $e (i32.load offset=52 (local.get $m)))
@@ -392,9 +407,8 @@
 
   (func $pool_alloc (param $m i32) (result i32)
     (local $e i32)
-    (local.set $e (i32.load offset=44 (local.get $m)))
+    (local.set $e (call $pool_take (local.get $m)))
     (if (i32.eqz (local.get $e)) (then (return (i32.const 0))))
-    (i32.store offset=44 (local.get $m) (i32.load (local.get $e)))
     (i64.store (local.get $e) (i64.const 0))
     (i64.store offset=8 (local.get $e) (i64.const 0))
     (local.get $e))

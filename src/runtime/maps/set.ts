@@ -1,14 +1,17 @@
-// Creating an object's maps in the VM memory: place descriptors and storage after everything
-// else in the memory, write the descriptors, chain the hash free lists, copy global data,
-// expose value storage as regions for the interpreter, and hand back the MapSet.
+// Creating an object's maps in the VM memory, in three steps: place descriptors and storage
+// after everything else in the memory (layoutMaps), write the descriptors and global data
+// (writeMaps), then expose value storage as regions for the interpreter and hand back the
+// MapSet (mapSetOf). create.ts does all three with maps.wat's own instance; an AOT module carries
+// the written image and the map code itself, so its runtime only lays out and wraps (and never
+// loads maps.wasm).
 
 import { BpfError } from '../../errors.js';
 import type { VmMemory } from '../memory.js';
 import { currentCpu, setCurrentCpu } from './cpu.js';
-import { Arena, DESC, DESC_SIZE, placeMap, round8, type MapPlacement } from './layout.js';
+import { Arena, DESC_SIZE, placeMap, round8, type MapPlacement } from './layout.js';
 import { BpfMap, type MapContext } from './map.js';
-import { instantiateMaps, type MapExports } from './module.js';
-import { isMapInMap, type MapDef } from './types.js';
+import type { MapExports } from './module.js';
+import type { MapDef } from './types.js';
 
 export interface CreateMapsOptions {
   /** Virtual CPUs for per-CPU maps and perf buffers (default 1). */
@@ -84,12 +87,24 @@ export class MapSet implements Iterable<BpfMap> {
   }
 }
 
-/** Create `defs` in `memory`. Map names must be unique. */
-export function createMaps(
+/** Where an object's maps go: every placement, the host staging slots and the area's bounds. */
+export interface MapsLayout {
+  readonly placements: readonly MapPlacement[];
+  readonly stage: MapContext['stage'];
+  readonly base: number;
+  readonly end: number;
+  readonly cpus: number;
+}
+
+/**
+ * Place `defs` after everything else in `memory` (or at `opts.base`): a pure computation, so the
+ * same definitions and options always give the same addresses (the AOT runtime relies on it).
+ */
+export function layoutMaps(
   memory: VmMemory,
   defs: readonly MapDef[],
   opts: CreateMapsOptions = {},
-): MapSet {
+): MapsLayout {
   const cpus = opts.cpus ?? 1;
   if (!Number.isInteger(cpus) || cpus < 1 || cpus > 1024) {
     throw new BpfError('load', 'BAD_MAP', `cpus ${cpus} is outside 1..1024`);
@@ -113,52 +128,37 @@ export function createMaps(
   const layoutOpts = { cpus, perfBufferSize: opts.perfBufferSize ?? 0x10000 };
   const placements = defs.map((d, i) => placeMap(d, descs + i * DESC_SIZE, arena, layoutOpts));
   const end = arena.alloc(0, 4096);
-  memory.ensure(end);
-  // A fresh memory is zero already, but an explicit base may reuse dirty bytes.
-  memory.bytes.fill(0, base, end);
+  return { placements, stage, base, end, cpus };
+}
 
+/** Write the maps' initial image: zeroed storage, descriptors, ring pages, global data. */
+export function writeMaps(memory: VmMemory, layout: MapsLayout): void {
+  memory.ensure(layout.end);
+  // A fresh memory is zero already, but an explicit base may reuse dirty bytes.
+  memory.bytes.fill(0, layout.base, layout.end);
   const view = memory.view;
-  for (const p of placements) {
+  for (const p of layout.placements) {
     for (const [off, value] of p.fields) view.setUint32(p.desc + off, value, true);
-    if (p.pool !== null) {
-      // Free list: element i -> element i+1 (next is the first field); the head goes in FREE.
-      const { first, size, count } = p.pool;
-      for (let i = 0; i + 1 < count; i++)
-        view.setUint32(first + i * size, first + (i + 1) * size, true);
-      view.setUint32(p.desc + DESC.FREE, count > 0 ? first : 0, true);
-    }
     if (p.ringPage !== 0) view.setUint32(p.ringPage, p.desc, true);
     if (p.def.data !== undefined) memory.bytes.set(p.def.data, p.data);
+  }
+}
+
+/**
+ * The MapSet over maps already in memory, served by `exports` (maps.wat instantiated on its own,
+ * or the same functions linked into an AOT module). Declares the value storage as regions.
+ */
+export function mapSetOf(memory: VmMemory, layout: MapsLayout, exports: MapExports): MapSet {
+  memory.ensure(layout.end);
+  for (const p of layout.placements) {
     if (p.region !== null) memory.setRegion({ name: `map:${p.def.name}`, ...p.region });
   }
-  const exports = instantiateMaps(memory);
-  const set = new MapSet(
+  const { base, end, cpus, stage } = layout;
+  return new MapSet(
     memory,
     exports,
-    placements,
+    layout.placements,
     { memory, exports, stage },
     { base, end, cpus },
   );
-  for (const d of defs) {
-    const outer = set.get(d.name);
-    for (const init of d.initialValues ?? []) {
-      if (init.kind !== 'map') continue;
-      const inner = set.find(init.name);
-      if (inner === undefined || !isMapInMap(outer.type)) {
-        throw new BpfError(
-          'load',
-          'BAD_MAP',
-          `map ${d.name}: slot ${init.index} names map ${init.name}`,
-        );
-      }
-      try {
-        outer.setInner(init.index, inner);
-      } catch (cause) {
-        throw new BpfError('load', 'BAD_MAP', `map ${d.name}: cannot set slot ${init.index}`, {
-          cause,
-        });
-      }
-    }
-  }
-  return set;
 }
