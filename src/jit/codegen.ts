@@ -66,91 +66,75 @@ export interface Codegen {
   readonly stats: CodegenStats;
 }
 
-export const functionName = subprogramName;
+/** How one program's functions are named inside a module (several programs may share one). */
+export interface ProgramNames {
+  /** Function name (and, in programs with callbacks, export name) of a subprogram. */
+  fn(entryPc: number): string;
+  /** Function and export name of the program's `run` entry. */
+  readonly run: string;
+}
+
+/** The JIT's names: one program per module. */
+export const JIT_NAMES: ProgramNames = { fn: subprogramName, run: EXPORT_RUN };
+
+/** One program to add to a module. */
+export interface ProgramUnit {
+  readonly program: Program;
+  readonly names: ProgramNames;
+  /** Helper ids called as Wasm functions, and the function each call goes to. */
+  readonly wasmHelpers: ReadonlyMap<number, string>;
+  /** Source map file index of the program's pcs (WasmModule.addDebugFile). */
+  readonly file: number;
+}
 
 export function generate(program: Program, opts: CodegenOptions): Codegen {
-  const cfg = buildCfg(program);
   const w = new WasmModule();
   try {
-    const helpers = new Set(opts.wasmHelpers);
-    declareModule(w, program, helpers);
+    const helpers = new Map(opts.wasmHelpers.map((id) => [id, wasmHelperName(id)] as const));
+    w.addMemoryImport(IMPORT_ENV, IMPORT_MEMORY);
+    declareHelperImport(w);
+    const args5 = w.signature([i64, i64, i64, i64, i64]);
+    for (const [id, name] of helpers) {
+      w.addFunctionImport(name, IMPORT_WASM_HELPERS, wasmHelperName(id), args5, i64);
+    }
+    declareShared(w, [program]);
     const file = w.addDebugFile('ebpf');
-    let loops = 0;
-    let relooped = 0;
-    for (const sub of cfg.subprograms) {
-      const r = buildFunction(w, cfg, sub, helpers, file);
-      loops += r.loops;
-      if (r.relooped) relooped++;
-    }
-    buildEntry(w, usesPacketLoads(program));
-    if (opts.validate && !w.validate()) {
-      throw new CompileError('COMPILE_FAILED', 'internal: generated WebAssembly does not validate');
-    }
-    if (opts.optimize) w.optimize();
-    const out = w.emit('ebpf.wasm.map');
-    return {
-      binary: out.binary,
-      sourceMap: out.sourceMap,
-      stats: { insns: program.insns.length, functions: cfg.subprograms.length, loops, relooped },
-    };
-  } catch (e) {
-    if (e instanceof RangeError) {
-      // JS stack exhausted by a pathologically nested program.
-      throw new CompileError(
-        'COMPILE_FAILED',
-        `program too deeply nested to compile: ${e.message}`,
-        { cause: e },
-      );
-    }
-    throw e;
+    const stats = addProgram(w, { program, names: JIT_NAMES, wasmHelpers: helpers, file });
+    return finish(w, opts, stats);
   } finally {
     w.dispose();
   }
 }
 
-function declareModule(w: WasmModule, program: Program, helpers: ReadonlySet<number>): void {
-  w.addMemoryImport(IMPORT_ENV, IMPORT_MEMORY);
-  w.addFunctionImport(IMPORT_HELPER, IMPORT_ENV, IMPORT_HELPER, w.signature([i32, i32]), none);
-  const args5 = w.signature([i64, i64, i64, i64, i64]);
-  for (const id of helpers) {
-    w.addFunctionImport(wasmHelperName(id), IMPORT_WASM_HELPERS, wasmHelperName(id), args5, i64);
+/** Validate and optimize as asked, and emit the binary with its source map. */
+export function finish(
+  w: WasmModule,
+  opts: Pick<CodegenOptions, 'optimize' | 'validate'>,
+  stats: CodegenStats,
+): Codegen {
+  if (opts.validate && !w.validate()) {
+    throw new CompileError('COMPILE_FAILED', 'internal: generated WebAssembly does not validate');
   }
-  w.addGlobal(BUDGET_GLOBAL, i64, true, w.i64Const(0n));
-  w.addGlobal(BUDGET_INIT_GLOBAL, i64, true, w.i64Const(0n));
-  if (usesPacketLoads(program)) w.addGlobal(INPUT_LEN_GLOBAL, i64, true, w.i64Const(0n));
-  w.addFunction(TRAP_FN, w.signature([i32, i32]), none, [], trapFunctionBody(w));
-  if (usesMemcmp(program.insns, Code.CALL_KFUNC)) addMemcmpFunction(w);
+  if (opts.optimize) w.optimize();
+  const out = w.emit('ebpf.wasm.map');
+  return { binary: out.binary, sourceMap: out.sourceMap, stats };
 }
 
-function usesPacketLoads(program: Program): boolean {
-  return program.insns.some((insn) => {
-    const kind = infoOf(insn.code).kind;
-    return kind === 'ldabs' || kind === 'ldind';
-  });
+/** env.helper(id, pc): every JS helper call goes through it. */
+export function declareHelperImport(w: WasmModule): void {
+  w.addFunctionImport(IMPORT_HELPER, IMPORT_ENV, IMPORT_HELPER, w.signature([i32, i32]), none);
 }
 
 /**
- * run(r1 i32, r2 i32) -> i32: start from the budget set_budget left, note the input length (only programs with
- * ldabs/ldind have that global), call the main subprogram, leave r0 in R0_SLOT.
+ * What the programs of a module share: the budget globals and set_budget, the input length
+ * global (when one of them uses ldabs/ldind), the trap function, memcmp (when one calls it).
  */
-function buildEntry(w: WasmModule, inputLen: boolean): void {
-  const r0 = 2;
-  const args: Expr[] = [
-    w.i64Const(0n),
-    w.extendU(w.localGet(0, i32)),
-    w.extendU(w.localGet(1, i32)),
-  ];
-  while (args.length < PARAM_COUNT - 1) args.push(w.i64Const(0n));
-  args.push(w.i64Const(BigInt(frameTop(0))));
-  const body: Expr[] = [w.globalSet(BUDGET_GLOBAL, w.globalGet(BUDGET_INIT_GLOBAL, i64))];
-  if (inputLen) body.push(w.globalSet(INPUT_LEN_GLOBAL, w.extendU(w.localGet(1, i32))));
-  body.push(
-    w.localSet(r0, w.call(functionName(0), args, i64)),
-    w.store64('store', R0_SLOT, w.i32Const(0), w.localGet(r0, i64)),
-    w.wrap(w.localGet(r0, i64)),
-  );
-  w.addFunction(EXPORT_RUN, w.signature([i32, i32]), i32, [i64], w.block(null, body, auto));
-  w.addFunctionExport(EXPORT_RUN, EXPORT_RUN);
+export function declareShared(w: WasmModule, programs: readonly Program[]): void {
+  w.addGlobal(BUDGET_GLOBAL, i64, true, w.i64Const(0n));
+  w.addGlobal(BUDGET_INIT_GLOBAL, i64, true, w.i64Const(0n));
+  if (programs.some(usesPacketLoads)) w.addGlobal(INPUT_LEN_GLOBAL, i64, true, w.i64Const(0n));
+  w.addFunction(TRAP_FN, w.signature([i32, i32]), none, [], trapFunctionBody(w));
+  if (programs.some((p) => usesMemcmp(p.insns, Code.CALL_KFUNC))) addMemcmpFunction(w);
   const budget = w.bin64(
     'or',
     w.extendU(w.localGet(0, i32)),
@@ -166,17 +150,75 @@ function buildEntry(w: WasmModule, inputLen: boolean): void {
   w.addFunctionExport(EXPORT_SET_BUDGET, EXPORT_SET_BUDGET);
 }
 
+/** Add one program's functions and its run entry to a module that declareShared prepared. */
+export function addProgram(w: WasmModule, unit: ProgramUnit): CodegenStats {
+  const { program } = unit;
+  try {
+    const cfg = buildCfg(program);
+    let loops = 0;
+    let relooped = 0;
+    for (const sub of cfg.subprograms) {
+      const r = buildFunction(w, cfg, sub, unit);
+      loops += r.loops;
+      if (r.relooped) relooped++;
+    }
+    buildEntry(w, unit.names, usesPacketLoads(program));
+    return { insns: program.insns.length, functions: cfg.subprograms.length, loops, relooped };
+  } catch (e) {
+    if (e instanceof RangeError) {
+      // JS stack exhausted by a pathologically nested program.
+      throw new CompileError(
+        'COMPILE_FAILED',
+        `program too deeply nested to compile: ${e.message}`,
+        { cause: e },
+      );
+    }
+    throw e;
+  }
+}
+
+function usesPacketLoads(program: Program): boolean {
+  return program.insns.some((insn) => {
+    const kind = infoOf(insn.code).kind;
+    return kind === 'ldabs' || kind === 'ldind';
+  });
+}
+
+/**
+ * run(r1 i32, r2 i32) -> i32: start from the budget set_budget left, note the input length (only
+ * programs with ldabs/ldind read that global), call the main subprogram, leave r0 in R0_SLOT.
+ */
+function buildEntry(w: WasmModule, names: ProgramNames, inputLen: boolean): void {
+  const r0 = 2;
+  const args: Expr[] = [
+    w.i64Const(0n),
+    w.extendU(w.localGet(0, i32)),
+    w.extendU(w.localGet(1, i32)),
+  ];
+  while (args.length < PARAM_COUNT - 1) args.push(w.i64Const(0n));
+  args.push(w.i64Const(BigInt(frameTop(0))));
+  const body: Expr[] = [w.globalSet(BUDGET_GLOBAL, w.globalGet(BUDGET_INIT_GLOBAL, i64))];
+  if (inputLen) body.push(w.globalSet(INPUT_LEN_GLOBAL, w.extendU(w.localGet(1, i32))));
+  body.push(
+    w.localSet(r0, w.call(names.fn(0), args, i64)),
+    w.store64('store', R0_SLOT, w.i32Const(0), w.localGet(r0, i64)),
+    w.wrap(w.localGet(r0, i64)),
+  );
+  w.addFunction(names.run, w.signature([i32, i32]), i32, [i64], w.block(null, body, auto));
+  w.addFunctionExport(names.run, names.run);
+}
+
 function buildFunction(
   w: WasmModule,
   cfg: Cfg,
   sub: Subprogram,
-  helpers: ReadonlySet<number>,
-  file: number,
+  unit: ProgramUnit,
 ): { loops: number; relooped: boolean } {
   const { program } = cfg;
+  const { names, file } = unit;
   const calleeOf = (insn: Insn): string =>
-    functionName((program.insns[targetIndex(program, insn)] as Insn).pc);
-  const c = new FnContext(w, helpers, calleeOf, cfg.callbacks);
+    names.fn((program.insns[targetIndex(program, insn)] as Insn).pc);
+  const c = new FnContext(w, unit.wasmHelpers, calleeOf, cfg.callbacks);
   const shape = structure(cfg, sub);
   const entryCharge = shape.kind === 'nested' ? shape.entryCharge : 0;
   const body: Expr[] = [w.localSet(Local.BUDGET, w.globalGet(BUDGET_GLOBAL, i64))];
@@ -186,7 +228,7 @@ function buildFunction(
   body.push(w.unreachable());
   const params = w.signature(new Array<number>(PARAM_COUNT).fill(i64));
   const vars = [i64, i64, i64, i32, i32]; // Local.BUDGET, TMP_A, TMP_B, ADDR, LABEL
-  const name = functionName(sub.entryPc);
+  const name = names.fn(sub.entryPc);
   const fn = w.addFunction(name, params, i64, vars, w.block(null, body, auto));
   // Any subprogram entry may be a callback (the interpreter accepts each one), so export all.
   if (cfg.callbacks) w.addFunctionExport(name, name);

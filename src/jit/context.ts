@@ -23,8 +23,11 @@ export class FnContext {
 
   constructor(
     readonly w: WasmModule,
-    /** Helper ids whose Wasm implementation is imported (called directly, no JS). */
-    readonly wasmHelpers: ReadonlySet<number>,
+    /**
+     * Helper ids with a Wasm implementation (called directly, no JS), and the name of the
+     * function to call: the JIT's import, or the function linked into an AOT module.
+     */
+    readonly wasmHelpers: ReadonlyMap<number, string>,
     /** Function name of the subprogram a `call local` instruction enters. */
     readonly calleeOf: (insn: Insn) => string,
     /** The program has callbacks: JS helper calls hand over registers and budget (abi.ts). */

@@ -17,7 +17,7 @@ import {
   R0_SLOT,
   frameTop,
 } from '../runtime/layout.js';
-import { Local, PARAM_COUNT, TrapKind, wasmHelperName } from './abi.js';
+import { Local, PARAM_COUNT, TrapKind } from './abi.js';
 import { type Expr, type IntCmpOp, WasmTypes } from './binaryen.js';
 import { BUDGET_GLOBAL, type FnContext } from './context.js';
 import {
@@ -413,7 +413,8 @@ function callJsHelper(c: FnContext, id: Expr, pc: number): Expr {
 /** A helper implemented in Wasm: a direct call, no JS on the way. */
 function callWasmHelper(c: FnContext, insn: Insn): Expr {
   const args = [1, 2, 3, 4, 5].map((r) => c.get(r));
-  const call = c.mark(c.w.call(wasmHelperName(insn.imm >>> 0), args, i64), insn.pc);
+  const callee = c.wasmHelpers.get(insn.imm >>> 0) as string;
+  const call = c.mark(c.w.call(callee, args, i64), insn.pc);
   return c.set(0, call);
 }
 
