@@ -94,6 +94,9 @@ export const ERROR_CODES = {
   VERIFY_TOO_COMPLEX: 'program too complex to verify (1,000,000 instructions processed)',
   // run: objects (src/runtime/object/)
   TAIL_CALL: 'tail call outside an object run',
+  // load: ahead-of-time modules (src/aot/)
+  AOT_BAD_MODULE: 'not an ebpf-wasm AOT module, or its manifest is malformed',
+  AOT_MISMATCH: 'the AOT module was built for another memory layout or runtime version',
 } as const;
 export type ErrorCode = keyof typeof ERROR_CODES;
 

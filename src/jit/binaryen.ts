@@ -84,9 +84,14 @@ export class WasmModule {
   private readonly m: binaryen.Module;
   private disposed = false;
 
-  constructor() {
-    this.m = new binaryen.Module();
+  constructor(m?: binaryen.Module) {
+    this.m = m ?? new binaryen.Module();
     this.m.setFeatures(FEATURES);
+  }
+
+  /** A module read from a binary (the AOT compiler starts from the maps runtime's). */
+  static fromBinary(binary: Uint8Array): WasmModule {
+    return new WasmModule(binaryen.readBinary(binary));
   }
 
   // ---- constants, locals, globals ----
@@ -254,6 +259,53 @@ export class WasmModule {
   /** Tag `expr` (inside `func`) with a source line; it shows in the emitted source map. */
   setDebugLocation(func: FuncRef, expr: Expr, file: number, line: number): void {
     this.m.setDebugLocation(func, expr, file, line, 0);
+  }
+
+  /** Functions so far, imported ones included: the index the next defined one gets. */
+  functionCount(): number {
+    return this.m.getNumFunctions();
+  }
+  /** Internal name of the function exported as `exportName`, or undefined. */
+  exportedFunction(exportName: string): string | undefined {
+    const ref = this.m.getExport(exportName);
+    if (ref === 0) return undefined;
+    const info = binaryen.getExportInfo(ref);
+    return info.kind === binaryen.ExternalFunction ? info.value : undefined;
+  }
+  /** Turn the imported i32 global `module.base` into a constant: one import fewer for hosts. */
+  constantForImportedGlobal(module: string, base: string, value: number): boolean {
+    for (let i = 0; i < this.m.getNumGlobals(); i++) {
+      const info = binaryen.getGlobalInfo(this.m.getGlobalByIndex(i));
+      if (info.module !== module || info.base !== base) continue;
+      this.m.removeGlobal(info.name);
+      this.m.addGlobal(info.name, binaryen.i32, false, this.m.i32.const(value | 0));
+      return true;
+    }
+    return false;
+  }
+  /**
+   * Give the imported memory `module.base` a minimum of `pages` and active data segments
+   * (`[address, bytes]`), keeping it imported. Returns false when there is no such import.
+   */
+  initImportedMemory(
+    module: string,
+    base: string,
+    pages: number,
+    segments: ReadonlyArray<readonly [number, Uint8Array]>,
+  ): boolean {
+    const info = this.m.getMemoryInfo();
+    if (info.module !== module || info.base !== base) return false;
+    // binaryen.js cannot tell a memory's internal name; the text form can.
+    const name = /\(import "[^"]*" "[^"]*" \(memory \$([^\s)]+)/.exec(this.m.emitText())?.[1];
+    if (name === undefined) return false;
+    const segs = segments.map(([address, data]) => ({
+      offset: this.m.i32.const(address | 0),
+      data,
+      passive: false,
+    }));
+    this.m.setMemory(pages, 65536, null, segs, false, false, name);
+    this.m.addMemoryImport(name, module, base);
+    return true;
   }
 
   relooper(): RelooperFacade {

@@ -99,8 +99,13 @@ export function generate(program: Program, opts: CodegenOptions): Codegen {
     }
     declareShared(w, [program]);
     const file = w.addDebugFile('ebpf');
-    const stats = addProgram(w, { program, names: JIT_NAMES, wasmHelpers: helpers, file });
-    return finish(w, opts, stats);
+    const { insns, functions, loops, relooped } = addProgram(w, {
+      program,
+      names: JIT_NAMES,
+      wasmHelpers: helpers,
+      file,
+    });
+    return finish(w, opts, { insns, functions, loops, relooped });
   } finally {
     w.dispose();
   }
@@ -151,7 +156,10 @@ export function declareShared(w: WasmModule, programs: readonly Program[]): void
 }
 
 /** Add one program's functions and its run entry to a module that declareShared prepared. */
-export function addProgram(w: WasmModule, unit: ProgramUnit): CodegenStats {
+export function addProgram(
+  w: WasmModule,
+  unit: ProgramUnit,
+): CodegenStats & { readonly callbacks: boolean } {
   const { program } = unit;
   try {
     const cfg = buildCfg(program);
@@ -163,7 +171,14 @@ export function addProgram(w: WasmModule, unit: ProgramUnit): CodegenStats {
       if (r.relooped) relooped++;
     }
     buildEntry(w, unit.names, usesPacketLoads(program));
-    return { insns: program.insns.length, functions: cfg.subprograms.length, loops, relooped };
+    return {
+      insns: program.insns.length,
+      functions: cfg.subprograms.length,
+      loops,
+      relooped,
+      // its subprograms are exported (callbacks may enter any of them)
+      callbacks: cfg.callbacks,
+    };
   } catch (e) {
     if (e instanceof RangeError) {
       // JS stack exhausted by a pathologically nested program.

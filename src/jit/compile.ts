@@ -7,6 +7,7 @@ import type { Program } from '../isa/insn.js';
 import { watOf } from './binaryen.js';
 import { type CodegenStats, generate } from './codegen.js';
 import { MODULE_NAME } from './abi.js';
+import { withModuleName } from './wasm-binary.js';
 import { type PcMap, parsePcMap } from './pcmap.js';
 
 export interface CompileOptions {
@@ -86,37 +87,4 @@ function bytesKey(bytes: Uint8Array): string {
     s += String.fromCharCode(...bytes.subarray(i, i + CHUNK));
   }
   return s;
-}
-
-/**
- * Append a name section naming the module: V8 then shows frames as `wasm://wasm/<name>-<hash>`,
- * which is how a trap is attributed to JIT code rather than to a Wasm helper module.
- */
-function withModuleName(binary: Uint8Array, name: string): Uint8Array<ArrayBuffer> {
-  const nameBytes = new TextEncoder().encode(name);
-  const sub = [
-    0x00,
-    ...uleb(nameBytes.length + uleb(nameBytes.length).length),
-    ...uleb(nameBytes.length),
-    ...nameBytes,
-  ];
-  const sectionName = new TextEncoder().encode('name');
-  const payload = [...uleb(sectionName.length), ...sectionName, ...sub];
-  const section = [0x00, ...uleb(payload.length), ...payload];
-  const out = new Uint8Array(binary.length + section.length);
-  out.set(binary);
-  out.set(section, binary.length);
-  return out;
-}
-
-function uleb(n: number): number[] {
-  const out: number[] = [];
-  let v = n;
-  do {
-    let byte = v & 0x7f;
-    v >>>= 7;
-    if (v !== 0) byte |= 0x80;
-    out.push(byte);
-  } while (v !== 0);
-  return out;
 }

@@ -9,18 +9,28 @@ export interface PcMap {
   readonly pcs: Int32Array;
 }
 
+/** A PcMap with the source file of each mapping (one file per program in an AOT module). */
+export interface FilePcMap extends PcMap {
+  /** Source index per mapping (-1 where unmapped). */
+  readonly files: Int32Array;
+}
+
 const B64 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
 const B64_VALUE = new Int8Array(128).fill(-1);
 for (let i = 0; i < B64.length; i++) B64_VALUE[B64.charCodeAt(i)] = i;
 
 /** Parse a source map (version 3) whose generated code is one line of binary offsets. */
-export function parsePcMap(sourceMap: string | null): PcMap {
-  if (sourceMap === null) return { offsets: new Int32Array(0), pcs: new Int32Array(0) };
+export function parsePcMap(sourceMap: string | null): FilePcMap {
+  if (sourceMap === null) {
+    return { offsets: new Int32Array(0), pcs: new Int32Array(0), files: new Int32Array(0) };
+  }
   const mappings = (JSON.parse(sourceMap) as { mappings?: string }).mappings ?? '';
   const offsets: number[] = [];
   const pcs: number[] = [];
+  const files: number[] = [];
   let col = 0;
   let line = 0;
+  let file = 0;
   const fields: number[] = [];
   let value = 0;
   let shift = 0;
@@ -28,12 +38,15 @@ export function parsePcMap(sourceMap: string | null): PcMap {
     if (fields.length === 0) return;
     col += fields[0] as number;
     if (fields.length >= 4) {
+      file += fields[1] as number;
       line += fields[2] as number;
       offsets.push(col);
       pcs.push(line);
+      files.push(file);
     } else {
       offsets.push(col);
       pcs.push(-1);
+      files.push(-1);
     }
     fields.length = 0;
   };
@@ -56,6 +69,22 @@ export function parsePcMap(sourceMap: string | null): PcMap {
     }
   }
   flush();
+  return {
+    offsets: Int32Array.from(offsets),
+    pcs: Int32Array.from(pcs),
+    files: Int32Array.from(files),
+  };
+}
+
+/** The mappings of source file `file` alone. */
+export function pcMapOfFile(map: FilePcMap, file: number): PcMap {
+  const offsets: number[] = [];
+  const pcs: number[] = [];
+  for (let i = 0; i < map.offsets.length; i++) {
+    if (map.files[i] !== file) continue;
+    offsets.push(map.offsets[i] as number);
+    pcs.push(map.pcs[i] as number);
+  }
   return { offsets: Int32Array.from(offsets), pcs: Int32Array.from(pcs) };
 }
 

@@ -5,7 +5,9 @@
 // range) store a kind and the pc in the scratch slots before `unreachable`; any other trap (a
 // load or store outside the memory) is located from the error's stack: the first frame of a JIT
 // module (named MODULE_NAME in its name section) gives a byte offset that the source map turns
-// into a pc. If that frame is a call into a Wasm helper that trapped, the pc is the call's.
+// into a pc. If that frame is a call into a Wasm helper that trapped, the pc is the call's. AOT
+// modules hold the map code and every program in one module, so they bring their own locator
+// (by function index) to translateTrap.
 // No binaryen here: the AOT runtime uses it too.
 
 import { BpfError, type ErrorCode, RunError } from '../errors.js';
@@ -26,8 +28,37 @@ const KIND_CODE: Record<TrapKind, ErrorCode> = {
   [TrapKind.OUT_OF_BOUNDS]: 'OUT_OF_BOUNDS',
 };
 
+/** Where a trap happened, read from a RuntimeError's stack. */
+export interface TrapSite {
+  /** The eBPF instruction (slot index) executing, when known. */
+  readonly pc: number | undefined;
+  /** The trap was inside a Wasm helper (a map operation), called from `pc`. */
+  readonly inHelper: boolean;
+}
+
+/** Finds the trap site in a stack trace. */
+export type TrapLocator = (stack: string) => TrapSite;
+
+/**
+ * The JIT's locator: the first frame of a JIT module (named MODULE_NAME) gives the offset; a top
+ * frame in another module is a Wasm helper's.
+ */
+export function jitLocator(pcMap: PcMap): TrapLocator {
+  return (stack) => {
+    const frame = FRAME.exec(stack);
+    const pc = frame?.[1] !== undefined ? pcAt(pcMap, parseInt(frame[1], 16)) : undefined;
+    const top = ANY_WASM_FRAME.exec(stack)?.[1] ?? '';
+    return { pc, inHelper: top !== '' && !top.startsWith(`${MODULE_NAME}-`) };
+  };
+}
+
 /** Map whatever a run threw to what the caller should see. BpfErrors pass unchanged. */
-export function translateTrap(e: unknown, memory: VmMemory, pcMap: PcMap, budget: number): unknown {
+export function translateTrap(
+  e: unknown,
+  memory: VmMemory,
+  locate: PcMap | TrapLocator,
+  budget: number,
+): unknown {
   if (e instanceof BpfError || !(e instanceof WebAssembly.RuntimeError)) return e;
   const view = memory.view;
   const kind = view.getInt32(TRAP_KIND_SLOT, true) as TrapKind | 0;
@@ -37,11 +68,8 @@ export function translateTrap(e: unknown, memory: VmMemory, pcMap: PcMap, budget
     const code = KIND_CODE[kind] ?? 'UNSUPPORTED';
     return new RunError(code, detailOf(code, budget), { insn: pc, cause: e });
   }
-  const stack = e.stack ?? '';
-  const frame = FRAME.exec(stack);
-  const pc = frame?.[1] !== undefined ? pcAt(pcMap, parseInt(frame[1], 16)) : undefined;
-  const top = ANY_WASM_FRAME.exec(stack)?.[1] ?? '';
-  const inHelper = top !== '' && !top.startsWith(`${MODULE_NAME}-`);
+  const locator = typeof locate === 'function' ? locate : jitLocator(locate);
+  const { pc, inHelper } = locator(e.stack ?? '');
   if (inHelper) {
     return new RunError('HELPER_FAILED', `a Wasm helper trapped: ${e.message}`, {
       insn: pc,

@@ -10,7 +10,7 @@ import { BpfError } from '../../src/errors.js';
 import type { EngineName } from '../../src/runtime/engine.js';
 import type { BpfMap } from '../../src/runtime/maps/index.js';
 import { MapType } from '../../src/runtime/maps/index.js';
-import type { MissingHelper, VmObject } from '../../src/runtime/object/index.js';
+import type { MissingHelper, ObjectRuntime, VmObject } from '../../src/runtime/object/index.js';
 import { Vm } from '../../src/vm.js';
 
 export const CORPUS = new URL('../../corpus/', import.meta.url).pathname;
@@ -106,13 +106,20 @@ const SETUP_TYPES: Readonly<Record<string, string>> = {
   classifier: 'sched_cls',
 };
 
-export function openCase(c: GoldenCase, engine: EngineName): VmObject {
+/** The setup's program type override, in src/elf/prog-type.ts names. */
+export function programTypeOf(c: GoldenCase): string | undefined {
   const type = c.setup.type;
-  const programType = type === undefined ? undefined : (SETUP_TYPES[type] ?? type);
+  return type === undefined ? undefined : (SETUP_TYPES[type] ?? type);
+}
+
+/** The deterministic host every replay uses: nothing recorded depends on time or randomness. */
+export const REPLAY_HOST = { seed: 1, printk: (): undefined => undefined, clock: (): bigint => 0n };
+
+export function openCase(c: GoldenCase, engine: EngineName): VmObject {
+  const programType = programTypeOf(c);
   return Vm.open(join(CORPUS, 'obj', `${c.golden.object}.o`), {
     engine,
-    // Deterministic host for the standard helpers; nothing recorded depends on them.
-    host: { seed: 1, printk: () => undefined, clock: () => 0n },
+    host: REPLAY_HOST,
     ...(programType !== undefined ? { programType: programType as never } : {}),
   });
 }
@@ -139,7 +146,7 @@ export function missingFor(obj: VmObject, c: GoldenCase): MissingHelper[] {
 
 const FLAGS = { any: 0, noexist: 1, exist: 2 } as const;
 
-export function applySetup(obj: VmObject, c: GoldenCase): void {
+export function applySetup(obj: ObjectRuntime, c: GoldenCase): void {
   for (const u of updates(c)) {
     const map = obj.map(u.map);
     const flags = FLAGS[u.flags ?? 'any'];
@@ -194,10 +201,11 @@ function goldenMap(entries: readonly MapEntry[]): string[] {
 
 /** Differences between our maps and the recorded ones; queue/stack maps are consumed. */
 function compareMaps(
-  obj: VmObject,
+  obj: ObjectRuntime,
   recorded: Readonly<Record<string, readonly MapEntry[]>>,
   ignore: ReadonlySet<string>,
   where: string,
+  outputs: string[],
 ): string[] {
   const diffs: string[] = [];
   for (const [name, entries] of Object.entries(recorded)) {
@@ -209,6 +217,7 @@ function compareMaps(
     }
     if (UNRECORDED.has(map.type)) continue;
     const ours = dumpMap(map);
+    outputs.push(`${where}: map ${name}: ${ours.join(' ')}`);
     const theirs = goldenMap(entries);
     if (ours.join('\n') !== theirs.join('\n')) {
       diffs.push(
@@ -230,11 +239,14 @@ export interface ReplayResult {
   /** Runs executed (refused runs are skipped, as the kernel never ran the program). */
   readonly runs: number;
   readonly diffs: readonly string[];
+  /** What each run gave (r0, packet, events, samples, maps): engines compare these directly. */
+  readonly outputs: readonly string[];
 }
 
 /** Replay every recorded run on `obj` (already set up) and compare. */
-export function replay(obj: VmObject, c: GoldenCase): ReplayResult {
+export function replay(obj: ObjectRuntime, c: GoldenCase): ReplayResult {
   const diffs: string[] = [];
+  const outputs: string[] = [];
   const ignore = new Set(c.setup.ignoreMaps ?? []);
   const packets = setupProgram(c)?.packets ?? c.setup.packets ?? [];
   let runs = 0;
@@ -254,6 +266,7 @@ export function replay(obj: VmObject, c: GoldenCase): ReplayResult {
     } catch (e) {
       const what = e instanceof BpfError ? `${e.code} at insn ${e.insn}: ${e.message}` : String(e);
       diffs.push(`${where}: threw ${what}`);
+      outputs.push(`${where}: threw ${e instanceof BpfError ? `${e.code}@${e.insn}` : 'raw'}`);
       return;
     }
     runs++;
@@ -286,8 +299,13 @@ export function replay(obj: VmObject, c: GoldenCase): ReplayResult {
         );
       }
     }
-    if (run.maps !== undefined) diffs.push(...compareMaps(obj, run.maps, ignore, `after ${where}`));
+    outputs.push(
+      `${where}: r0 ${res.r0} packet ${out} ringbuf ${events.join(',')} perf ${samples.map(toHex).join(',')}`,
+    );
+    if (run.maps !== undefined) {
+      diffs.push(...compareMaps(obj, run.maps, ignore, `after ${where}`, outputs));
+    }
   });
-  diffs.push(...compareMaps(obj, c.golden.maps, ignore, 'after the last run'));
-  return { runs, diffs };
+  diffs.push(...compareMaps(obj, c.golden.maps, ignore, 'after the last run', outputs));
+  return { runs, diffs, outputs };
 }
