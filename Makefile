@@ -15,7 +15,7 @@ DEMO_DIR := dist/demo
 .PHONY: help deps build test lint format typecheck demo conformance conformance-plugin bench clean
 
 help:
-	@echo "make demo                 set up, build, and run the examples in corpus/asm/"
+	@echo "make demo                 set up, build, run an asm example and ebpf-wasm demo (corpus objects)"
 	@echo "make test                 set up, build, eslint, prettier --check, tsc, vitest"
 	@echo "make build                compile src/ to dist/"
 	@echo "make lint | format        eslint . | prettier --write ."
@@ -44,37 +44,21 @@ test: build
 	npx tsc --noEmit -p .
 	npx vitest run
 
-# Each example with the input memory it runs on (hex bytes; '' for none).
-DEMO_EXAMPLES := \
-  "sum.s|01 02 03 04 05" \
-  "fib.s|5a" \
-  "checksum.s|45 00 00 73 00 00 40 00 40 11 00 00 c0 a8 00 01 c0 a8 00 c7" \
-  "calls.s|" \
-  "filter.s|$$(cat corpus/asm/filter.mem)"
-
+# The assembly part stays short: one corpus/asm example assembled and run in each engine. The
+# main part is `ebpf-wasm demo`: corpus objects loaded, verified, compiled, run on the kernel's
+# sample packets in both engines (checked against the kernel's results) and timed.
 demo: build
 	@mkdir -p $(DEMO_DIR)
-	@echo "== assemble corpus/asm/sum.s (one 64-bit instruction word per line)"
-	$(CLI) asm corpus/asm/sum.s
+	@echo "== assemble corpus/asm/sum.s to bytecode, disassemble it, run it in each engine"
 	$(CLI) asm corpus/asm/sum.s -o $(DEMO_DIR)/sum.bin
-	@echo
-	@echo "== disassemble the bytecode again"
 	$(CLI) disasm $(DEMO_DIR)/sum.bin --pcs --labels
-	@echo
-	@echo "== run every example (engines: $(ENGINES))"
-	@for example in $(DEMO_EXAMPLES); do \
-	  file=$${example%%|*}; mem=$${example#*|}; \
-	  for engine in $(ENGINES); do \
-	    printf '  %-12s %-7s r0 = %s\n' "$$file" "$$engine" \
-	      "$$($(CLI) run corpus/asm/$$file --engine $$engine --mem-hex "$$mem")"; \
-	  done; \
+	@for engine in $(ENGINES); do \
+	  printf '  sum.s %-7s r0 = %s\n' "$$engine" \
+	    "$$($(CLI) run corpus/asm/sum.s --engine $$engine --mem-hex '01 02 03 04 05')"; \
 	done
 	@echo
-	@echo "== trace of corpus/asm/calls.s (slot, [call depth] instruction, registers changed)"
-	$(CLI) run corpus/asm/calls.s --trace
-	@echo
-	@echo "== the same run as JSON"
-	$(CLI) run corpus/asm/sum.s --mem-hex "01 02 03 04 05" --json
+	@echo "== ebpf-wasm demo: corpus objects through the verifier, the JIT and both engines"
+	$(CLI) demo
 
 # In process: every .data file on each engine. Prints FAIL lines and `N passed, M failed`.
 conformance: build

@@ -23,6 +23,8 @@ export interface OptionSpec {
 export interface PositionalSpec {
   readonly name: string;
   readonly help: string;
+  /** The last positional only: taken any number of times, none included (`[NAME ...]`). */
+  readonly variadic?: boolean;
 }
 
 export interface CommandSpec {
@@ -122,11 +124,13 @@ export function parseArgs(argv: readonly string[], spec: CommandSpec): ParsedArg
   }
 
   if (!help) {
-    if (positionals.length < spec.positionals.length) {
+    const variadic = spec.positionals.at(-1)?.variadic === true;
+    const required = spec.positionals.length - (variadic ? 1 : 0);
+    if (positionals.length < required) {
       const missing = spec.positionals[positionals.length] as PositionalSpec;
       throw usageError(`${spec.name}: missing ${missing.name}`);
     }
-    if (positionals.length > spec.positionals.length) {
+    if (!variadic && positionals.length > spec.positionals.length) {
       throw usageError(
         `${spec.name}: unexpected argument '${positionals[spec.positionals.length]}'`,
       );
@@ -157,7 +161,9 @@ export function flagOpt(args: ParsedArgs, name: string): boolean {
 
 /** `--help` text for one command. */
 export function commandHelp(tool: string, spec: CommandSpec): string {
-  const pos = spec.positionals.map((p) => ` ${p.name}`).join('');
+  const pos = spec.positionals
+    .map((p) => (p.variadic === true ? ` [${p.name} ...]` : ` ${p.name}`))
+    .join('');
   const lines = [`Usage: ${tool} ${spec.name}${pos} [options]`, '', spec.summary, ''];
   if (spec.positionals.length > 0) {
     lines.push('Arguments:');

@@ -8,6 +8,7 @@ import { asmCommand, asmSpec } from './asm.js';
 import { benchCommand, benchSpec } from './bench.js';
 import { compileCommand, compileSpec } from './compile.js';
 import { conformanceCommand, conformanceSpec } from './conformance.js';
+import { demoCommand, demoSpec } from './demo.js';
 import { disasmCommand, disasmSpec } from './disasm.js';
 import { userMessage } from './format.js';
 import { infoCommand, infoSpec } from './info.js';
@@ -31,6 +32,7 @@ const COMMANDS: readonly Command[] = [
   { spec: disasmSpec, exec: disasmCommand },
   { spec: conformanceSpec, exec: conformanceCommand },
   { spec: benchSpec, exec: benchCommand },
+  { spec: demoSpec, exec: demoCommand },
 ];
 
 export function toolHelp(): string {

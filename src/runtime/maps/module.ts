@@ -48,9 +48,9 @@ async function readBeside(name: string): Promise<Uint8Array<ArrayBuffer> | null>
  * The built package ships maps.wasm (compiled from maps.wat by build-wasm.mjs at build time), so
  * it never loads wabt; from sources the WAT is compiled here with wabt.
  */
-async function compile(): Promise<WebAssembly.Module> {
+async function compile(): Promise<Uint8Array<ArrayBuffer>> {
   const wasm = await readBeside('./maps.wasm');
-  if (wasm !== null) return new WebAssembly.Module(wasm);
+  if (wasm !== null) return wasm;
   const wat = await readBeside('./maps.wat');
   if (wat === null) {
     throw new BpfError(
@@ -69,7 +69,7 @@ async function compile(): Promise<WebAssembly.Module> {
   try {
     parsed.validate();
     // copy: wabt hands out a view typed over ArrayBufferLike
-    return new WebAssembly.Module(new Uint8Array(parsed.toBinary({}).buffer));
+    return new Uint8Array(parsed.toBinary({}).buffer);
   } finally {
     parsed.destroy();
   }
@@ -78,16 +78,23 @@ async function compile(): Promise<WebAssembly.Module> {
 // Compiled at import (top-level await) so createMaps can stay synchronous. A failure is kept and
 // reported as a BpfError on first use rather than breaking every importer.
 let compileFailure: unknown;
-const compiled: WebAssembly.Module | undefined = await compile().catch((cause: unknown) => {
+const binary: Uint8Array<ArrayBuffer> | undefined = await compile().catch((cause: unknown) => {
   compileFailure = cause;
   return undefined;
 });
+let compiled: WebAssembly.Module | undefined;
 
-/** The compiled maps module (for AOT or JIT code that wants to import it itself). */
-export function mapsModule(): WebAssembly.Module {
-  if (compiled === undefined) {
+/** The binary of the maps module (the AOT compiler links it into its output). */
+export function mapsWasm(): Uint8Array<ArrayBuffer> {
+  if (binary === undefined) {
     throw new BpfError('load', 'MAP_ERROR', 'maps.wat does not compile', { cause: compileFailure });
   }
+  return binary;
+}
+
+/** The compiled maps module (compiled on first use, then shared). */
+export function mapsModule(): WebAssembly.Module {
+  compiled ??= new WebAssembly.Module(mapsWasm());
   return compiled;
 }
 

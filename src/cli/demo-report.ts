@@ -1,0 +1,145 @@
+// The report `ebpf-wasm demo` builds for each object, which `--json` prints as it is and the text
+// output renders (demo-text.ts): what was loaded, the verifier's and the JIT's results, every
+// sample packet's outcome in both engines beside the kernel's, the maps after the runs, and the
+// measured speed. Also what the return codes mean, and the list of what went wrong.
+
+import type { errorJson } from './object.js';
+import type { MapEntryJson } from './map-dump.js';
+
+// Names of return codes: linux/bpf.h enum xdp_action, linux/pkt_cls.h TC_ACT_*.
+const XDP_ACTIONS = ['XDP_ABORTED', 'XDP_DROP', 'XDP_PASS', 'XDP_TX', 'XDP_REDIRECT'];
+const TC_ACTIONS = [
+  'TC_ACT_OK',
+  'TC_ACT_RECLASSIFY',
+  'TC_ACT_SHOT',
+  'TC_ACT_PIPE',
+  'TC_ACT_STOLEN',
+  'TC_ACT_QUEUED',
+  'TC_ACT_REPEAT',
+  'TC_ACT_REDIRECT',
+  'TC_ACT_TRAP',
+];
+
+/** What a return code means to the hook the program runs at. */
+export function actionName(type: string, retval: number): string {
+  if (type === 'xdp') return XDP_ACTIONS[retval] ?? `XDP ${retval} (invalid)`;
+  if (type === 'sched_cls' || type === 'sched_act') {
+    return retval === 0xffff_ffff ? 'TC_ACT_UNSPEC' : (TC_ACTIONS[retval] ?? `TC ${retval}`);
+  }
+  // A socket filter returns how many bytes of the packet to keep.
+  if (type === 'socket_filter') return retval === 0 ? 'drop' : `keep ${retval} bytes`;
+  return `r0=0x${retval.toString(16)}`;
+}
+
+export interface ProgramInfo {
+  readonly name: string;
+  readonly section: string;
+  readonly type: string;
+  readonly insns: number;
+}
+
+export interface MapInfo {
+  readonly name: string;
+  readonly type: string;
+  readonly keySize: number;
+  readonly valueSize: number;
+  readonly maxEntries: number;
+}
+
+export type ErrorJson = ReturnType<typeof errorJson>;
+
+export interface VerifyReport {
+  readonly program: string;
+  readonly accepted: boolean;
+  readonly insnsProcessed: number;
+  readonly ms: number;
+  readonly error: ErrorJson | null;
+}
+
+export interface CompileReport {
+  readonly program: string;
+  readonly ok: boolean;
+  readonly insns: number;
+  readonly wasmBytes: number;
+  readonly ms: number;
+  readonly error: ErrorJson | null;
+}
+
+export interface EngineOutcome {
+  readonly r0: string;
+  readonly retval: number;
+  readonly action: string;
+  readonly packet: string;
+}
+
+export interface PacketReport {
+  readonly desc: string;
+  /** Null when the kernel refused the run (it never ran the program), so neither do we. */
+  readonly kernel: { readonly retval: number; readonly action: string } | null;
+  readonly interp: EngineOutcome | { readonly error: ErrorJson } | null;
+  readonly jit: EngineOutcome | { readonly error: ErrorJson } | null;
+  /** interp and jit give the same r0 (all 64 bits) and packet, and the kernel's retval. */
+  readonly agree: boolean;
+  /** The program changed the packet (socket filters: past the L2 header the kernel zeroes). */
+  readonly modified: boolean;
+  /** Our output packet equals the kernel's (null: the kernel recorded none). */
+  readonly packetMatchesKernel: boolean | null;
+}
+
+export interface RunReport {
+  readonly program: string;
+  readonly type: string;
+  readonly golden: string;
+  readonly kernel: string;
+  readonly packets: readonly PacketReport[];
+  /** The maps of both engines' objects are equal, byte for byte, after the runs. */
+  readonly mapsAgree: boolean;
+  readonly maps: Readonly<Record<string, MapEntryJson[]>>;
+}
+
+export interface SpeedReport {
+  readonly program: string;
+  readonly packets: number;
+  readonly interpNsPerPacket: number;
+  readonly jitNsPerPacket: number;
+  readonly speedup: number;
+  readonly samples: { readonly interp: number; readonly jit: number };
+}
+
+export interface ObjectReport {
+  readonly file: string;
+  readonly programs: readonly ProgramInfo[];
+  readonly maps: readonly MapInfo[];
+  readonly verify: readonly VerifyReport[];
+  readonly compile: readonly CompileReport[];
+  readonly runs: readonly RunReport[];
+  readonly speed: readonly SpeedReport[];
+}
+
+export function isOutcome(o: PacketReport['interp']): o is EngineOutcome {
+  return o !== null && !('error' in o);
+}
+
+/** Everything that went wrong, one line each (empty: all verified, compiled and agreed). */
+export function failuresOf(o: ObjectReport): string[] {
+  const out: string[] = [];
+  for (const v of o.verify)
+    if (!v.accepted) out.push(`${o.file}: ${v.program} rejected by the verifier`);
+  // A rejected program is not compiled; that is already reported above.
+  const accepted = new Set(o.verify.filter((v) => v.accepted).map((v) => v.program));
+  for (const c of o.compile) {
+    if (!c.ok && accepted.has(c.program)) out.push(`${o.file}: ${c.program} did not compile`);
+  }
+  for (const r of o.runs) {
+    r.packets.forEach((p, i) => {
+      if (!p.agree)
+        out.push(`${o.file}: ${r.program} packet ${i + 1} (${p.desc}): engines or kernel disagree`);
+      if (p.packetMatchesKernel === false)
+        out.push(
+          `${o.file}: ${r.program} packet ${i + 1} (${p.desc}): packet differs from the kernel's`,
+        );
+    });
+    if (!r.mapsAgree) out.push(`${o.file}: ${r.program}: maps differ between interp and jit`);
+  }
+  return out;
+}
