@@ -16,5 +16,6 @@ export { jitEngine, jitOptions, JitExecutable, wasmHelperIds } from './engine.js
 export { buildCfg, type Cfg, type BasicBlock, type Subprogram } from './cfg.js';
 export { structure, type Stmt, type Structured } from './structure.js';
 export { TrapKind } from './abi.js';
+export { compileAot, type AotModule, type AotOptions } from '../aot/compile.js';
 
 registerEngine(jitEngine);

@@ -2,10 +2,19 @@
 // bin/bpf-conformance-plugin (which load dist/). The plugin runs on a sample of the suite here;
 // `make conformance-plugin` runs all 313 files through it.
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdtempSync,
+  readFileSync,
+  readdirSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { compileAot } from '../../src/aot/compile.js';
 import { runPluginFiles } from '../../src/conformance/plugin-runner.js';
 
 const ROOT = join(import.meta.dirname, '../..');
@@ -65,7 +74,7 @@ describe('bin/ebpf-wasm.js', () => {
 
 describe('bin/ebpf-wasm.js on objects', () => {
   it('verifies an object (exit 0) and a rejected program (exit 1, JSON on stdout)', () => {
-    const ok = run(CLI, ['verify', join(ROOT, 'corpus/obj/xdp_firewall.o')]);
+    const ok = run(CLI, ['verify', join(ROOT, 'corpus/obj/counter_array.o')]);
     expect(ok.code).toBe(0);
     expect(ok.out).toMatch(/^accept xdp_firewall \(\d+ insns processed\)\n$/);
     const dir = mkdtempSync(join(tmpdir(), 'ebpf-wasm-spawn-'));
@@ -132,6 +141,59 @@ describe('bin scripts', () => {
 });
 
 describe('the built package', () => {
+  it('ebpf-wasm/runtime runs an AOT module with binaryen and wabt unresolvable', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'ebpf-wasm-runtime-'));
+    try {
+      const wasm = join(dir, 'count.wasm');
+      writeFileSync(wasm, compileAot(readFileSync(join(ROOT, 'corpus/obj/counter_array.o'))).wasm);
+      // A resolve hook that refuses both packages: importing either fails the child.
+      const hook = join(dir, 'hook.mjs');
+      writeFileSync(
+        hook,
+        `export async function resolve(spec, ctx, next) {
+          if (/^(binaryen|wabt)($|\\/)/.test(spec)) throw new Error('refused import ' + spec);
+          return next(spec, ctx);
+        }`,
+      );
+      const register = join(dir, 'register.mjs');
+      writeFileSync(
+        register,
+        `import { register } from 'node:module';\nregister(${JSON.stringify(`file://${hook}`)});`,
+      );
+      const golden = JSON.parse(
+        readFileSync(join(ROOT, 'corpus/golden/counter_array.xdp_count_proto.json'), 'utf8'),
+      ) as { runs: Array<{ packetIn: string; r0: string }> };
+      const packets = golden.runs.slice(0, 4).map((r) => r.packetIn);
+      const script = `
+        const { loadAot } = await import(${JSON.stringify(join(ROOT, 'dist/aot/runtime.js'))});
+        const obj = await loadAot(${JSON.stringify(wasm)});
+        const out = ${JSON.stringify(packets)}.map((h) =>
+          obj.run('xdp_count_proto', { packet: Buffer.from(h, 'hex') }).retval);
+        console.log(out.join(' '));
+      `;
+      const r = run('node', ['--import', register, '--input-type=module', '-e', script]);
+      expect(r.err).toBe('');
+      expect(r.out.trim()).toBe(
+        golden.runs
+          .slice(0, 4)
+          .map((g) => Number(g.r0))
+          .join(' '),
+      );
+      // The hook does refuse: importing the JIT entry under it fails.
+      const jit = run('node', [
+        '--import',
+        register,
+        '--input-type=module',
+        '-e',
+        `await import(${JSON.stringify(join(ROOT, 'dist/jit/index.js'))})`,
+      ]);
+      expect(jit.code).not.toBe(0);
+      expect(jit.err).toMatch(/refused import binaryen/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('runs objects with maps without loading binaryen or wabt (maps.wasm is prebuilt)', () => {
     const script = `
       import { createRequire } from 'node:module';
