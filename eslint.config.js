@@ -38,6 +38,14 @@ export default tseslint.config(
   },
   {
     files: ['**/*.js', '**/*.mjs'],
-    languageOptions: { globals: { process: 'readonly', console: 'readonly' } },
+    languageOptions: {
+      globals: {
+        process: 'readonly',
+        console: 'readonly',
+        WebAssembly: 'readonly',
+        TextDecoder: 'readonly',
+        performance: 'readonly',
+      },
+    },
   },
 );
