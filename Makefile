@@ -83,16 +83,21 @@ conformance-plugin: build
 	done; \
 	exit $$status
 
-# Benchmarks (bench/run.ts, benchmark.js): the bench/programs/*.s in both engines and the JIT's
-# compile time per instruction; prints a table and writes bench/results.json. Compiled with tsc
-# into node_modules/.cache (ignored by git and eslint), marked as ESM there.
+# Benchmarks (bench/run.ts, benchmark.js): the compute kernels of bench/programs/*.s in every
+# engine of bench/engines.ts next to the same algorithms in C built with cc -O2 (skipped without
+# a C compiler), the JIT's compile time per instruction, then maps and verification; prints
+# tables, writes bench/results.json and draws bench/results.svg (bench/chart.ts). Compiled with
+# tsc into node_modules/.cache (ignored by git and eslint), marked as ESM there. BENCH_MAX_TIME,
+# BENCH_ROUNDS, BENCH_KERNELS, BENCH_ENGINES, BENCH_NATIVE=0: see bench/run.ts.
+BENCH_OUT := node_modules/.cache/ebpf-wasm-bench
 bench: deps
 	npx tsc -p bench/tsconfig.json
-	echo '{"type":"module"}' > node_modules/.cache/ebpf-wasm-bench/package.json
-	cp src/runtime/maps/maps.wat node_modules/.cache/ebpf-wasm-bench/src/runtime/maps/
-	node --expose-gc node_modules/.cache/ebpf-wasm-bench/bench/run.js
-	node node_modules/.cache/ebpf-wasm-bench/bench/maps.js
-	node node_modules/.cache/ebpf-wasm-bench/bench/verify.js
+	echo '{"type":"module"}' > $(BENCH_OUT)/package.json
+	cp src/runtime/maps/maps.wat $(BENCH_OUT)/src/runtime/maps/
+	node --expose-gc $(BENCH_OUT)/bench/run.js
+	node $(BENCH_OUT)/bench/chart.js
+	node $(BENCH_OUT)/bench/maps.js
+	node $(BENCH_OUT)/bench/verify.js
 
 clean:
 	rm -rf dist coverage

@@ -11,7 +11,8 @@ describe('benchmark programs', () => {
   );
   it.each(cases)('%s matches its reference on %s', (_, engine, p) => {
     // Compute kernels with long loops: beyond what a path-walking verifier unrolls (as in Linux).
-    const vm = new Vm({ engine, budget: 50_000_000, verify: false });
+    const dataCapacity = Math.max(0x10000, p.input().length); // memcpy/memcmp take 2 MiB
+    const vm = new Vm({ engine, budget: 50_000_000, verify: false, dataCapacity });
     vm.load(p.source);
     expect(vm.run(p.input()).r0).toBe(p.expected);
     // A second run on a fresh input gives the same answer (the sieve writes its input).
