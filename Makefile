@@ -21,6 +21,7 @@ help:
 	@echo "make lint | format        eslint . | prettier --write ."
 	@echo "make conformance          bpf_conformance suite in process, engines: $(ENGINES)"
 	@echo "make conformance-plugin   the same through bin/bpf-conformance-plugin, one process per test"
+	@echo "make bench                benchmarks: kernels in every engine and native C, maps, verifier, start-up"
 	@echo "make clean                remove dist/ and coverage/"
 
 deps:
@@ -85,12 +86,13 @@ conformance-plugin: build
 
 # Benchmarks (bench/run.ts, benchmark.js): the compute kernels of bench/programs/*.s in every
 # engine of bench/engines.ts next to the same algorithms in C built with cc -O2 (skipped without
-# a C compiler), the JIT's compile time per instruction, then maps and verification; prints
+# a C compiler), the JIT's compile time per instruction, then maps, verification and start-up
+# (bench/runtime-load.ts: the light runtime against the full package, in fresh processes); prints
 # tables, writes bench/results.json and draws bench/results.svg (bench/chart.ts). Compiled with
 # tsc into node_modules/.cache (ignored by git and eslint), marked as ESM there. BENCH_MAX_TIME,
 # BENCH_ROUNDS, BENCH_KERNELS, BENCH_ENGINES, BENCH_NATIVE=0: see bench/run.ts.
 BENCH_OUT := node_modules/.cache/ebpf-wasm-bench
-bench: deps
+bench: build
 	npx tsc -p bench/tsconfig.json
 	echo '{"type":"module"}' > $(BENCH_OUT)/package.json
 	cp src/runtime/maps/maps.wat $(BENCH_OUT)/src/runtime/maps/
@@ -98,6 +100,7 @@ bench: deps
 	node $(BENCH_OUT)/bench/chart.js
 	node $(BENCH_OUT)/bench/maps.js
 	node $(BENCH_OUT)/bench/verify.js
+	node $(BENCH_OUT)/bench/runtime-load.js
 
 clean:
 	rm -rf dist coverage

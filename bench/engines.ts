@@ -1,12 +1,16 @@
 // The engines the benchmark measures, as a list: each turns a benchmark program and its input
 // into a runner that runs the program once and returns r0. bench/run.ts measures every entry in
-// alternating rounds and gives each a column; adding an engine is adding an entry here.
+// alternating rounds and gives each a column; adding an engine is adding an entry here. The
+// interpreter and the JIT run through the Vm; 'aot' runs a module compileAot wrote, loaded by
+// the light runtime (AotObject).
 //
 // The input is placed in the engine's memory once, in `prepare`, and every run works on it in
 // place: the kernels are idempotent on their input (bench/programs.ts), and copying 2 MiB in and
 // out on each run (as Vm.run does, for its RunResult) would measure the copy, not the engine.
 // Likewise the stack is not cleared between runs; the kernels initialise what they read.
 
+import { compileAot, programObject } from '../src/aot/compile.js';
+import { AotObject } from '../src/aot/object.js';
 import { interpEngine } from '../src/interp/index.js';
 import { jitEngine } from '../src/jit/index.js';
 import type { Engine, ExecEnv } from '../src/runtime/engine.js';
@@ -65,7 +69,36 @@ function vmEngine(engine: Engine): BenchEngine {
   };
 }
 
-export const BENCH_ENGINES: readonly BenchEngine[] = [vmEngine(interpEngine), vmEngine(jitEngine)];
+/**
+ * Ahead of time: the kernel compiled by compileAot into a standalone module (as
+ * `ebpf-wasm compile -o` writes it) and run by the light runtime's AotObject, through the same
+ * kind of executable as the JIT's.
+ */
+const aotEngine: BenchEngine = {
+  name: 'aot',
+  prepare(p, input) {
+    const vm = benchVm('interp', p, input);
+    const program = vm.program;
+    if (program === undefined) throw new Error(`${p.name}: not loaded`);
+    const aot = compileAot(programObject(program, { name: p.name }), {
+      verify: false,
+      dataCapacity: Math.max(DEFAULT_DATA_CAPACITY, input.length),
+    });
+    const obj = new AotObject(new WebAssembly.Module(aot.wasm), { budget: BENCH_BUDGET });
+    for (const h of GEN_HELPERS) obj.registerHelper(h.id, h.fn, h.name);
+    const exe = obj.prepare(p.name);
+    const addr = obj.memory.setInput(input);
+    const len = input.length;
+    obj.memory.clearStack();
+    return () => exe.run(addr, len);
+  },
+};
+
+export const BENCH_ENGINES: readonly BenchEngine[] = [
+  vmEngine(interpEngine),
+  vmEngine(jitEngine),
+  aotEngine,
+];
 
 /** Slots of `p` and the instructions one run executes (through Vm.run in the interpreter). */
 export function profile(p: BenchProgram, input: Uint8Array): { slots: number; executed: number } {
