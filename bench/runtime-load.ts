@@ -128,7 +128,8 @@ function main(): void {
     }
   }
   const retvals = new Set(variants.slice(1).map((v) => samples.get(v)?.[0]?.retval));
-  if (retvals.size !== 1) throw new Error(`the variants disagree on r0: ${[...retvals].join(', ')}`);
+  if (retvals.size !== 1)
+    throw new Error(`the variants disagree on r0: ${[...retvals].join(', ')}`);
 
   const rows = variants.map((v) => {
     const s = samples.get(v) as Sample[];
