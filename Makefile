@@ -98,6 +98,7 @@ bench: build
 	cp src/runtime/maps/maps.wat $(BENCH_OUT)/src/runtime/maps/
 	node --expose-gc $(BENCH_OUT)/bench/run.js
 	node $(BENCH_OUT)/bench/chart.js
+	node $(BENCH_OUT)/bench/corpus.js
 	node $(BENCH_OUT)/bench/maps.js
 	node $(BENCH_OUT)/bench/verify.js
 	node $(BENCH_OUT)/bench/runtime-load.js

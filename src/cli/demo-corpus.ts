@@ -11,7 +11,7 @@ import { parseHexBytes, parseU64 } from '../conformance/hex.js';
 import { BpfError } from '../errors.js';
 import type { ProgType } from '../elf/prog-type.js';
 import type { ContextInput } from '../runtime/context/index.js';
-import type { VmObject } from '../runtime/object/index.js';
+import type { ObjectRuntime } from '../runtime/object/index.js';
 import { parseProgType } from './object.js';
 
 /** corpus/ of this package: src/cli/ and dist/cli/ are both two levels below the root. */
@@ -148,7 +148,7 @@ const FLAGS = { any: 0, noexist: 1, exist: 2 } as const;
  * Apply the setup's map updates for `program` (the common ones, then the program's own), in
  * order, to a freshly opened object: what the kernel tool did before the recorded runs.
  */
-export function applySetup(obj: VmObject, setup: Setup, program: string): void {
+export function applySetup(obj: ObjectRuntime, setup: Setup, program: string): void {
   const updates = [...(setup.maps ?? []), ...(programSetup(setup, program)?.maps ?? [])];
   for (const u of updates) {
     const what = `setup of ${program}: map ${u.map}`;
