@@ -51,6 +51,8 @@ export interface AotOptions {
   readonly programs?: readonly string[] | undefined;
   /** Verify each program first (default true); `false` is the explicit opt-out. */
   readonly verify?: boolean | undefined;
+  /** Bytes of input memory the verifier may assume at r1 for unspec (raw) programs (default 0). */
+  readonly memSize?: number | undefined;
   /** Validate the module with binaryen (tests turn it on). */
   readonly validate?: boolean | undefined;
   /** Bytes of the data area for packets and raw input (default 64 KiB). */
@@ -107,7 +109,10 @@ export function compileAot(input: Uint8Array | BpfObject, opts: AotOptions = {})
   const selected =
     opts.programs === undefined ? obj.programs : opts.programs.map((n) => obj.program(n));
   const verify = opts.verify ?? true;
-  if (verify) for (const p of selected) throwIfRejected(obj.verify(p.name));
+  if (verify) {
+    const vopts = opts.memSize !== undefined ? { memSize: opts.memSize } : {};
+    for (const p of selected) throwIfRejected(obj.verify(p.name, vopts));
+  }
 
   const w = WasmModule.fromBinary(mapsWasm());
   try {
