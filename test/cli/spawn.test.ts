@@ -74,7 +74,7 @@ describe('bin/ebpf-wasm.js', () => {
 
 describe('bin/ebpf-wasm.js on objects', () => {
   it('verifies an object (exit 0) and a rejected program (exit 1, JSON on stdout)', () => {
-    const ok = run(CLI, ['verify', join(ROOT, 'corpus/obj/counter_array.o')]);
+    const ok = run(CLI, ['verify', join(ROOT, 'corpus/obj/xdp_firewall.o')]);
     expect(ok.code).toBe(0);
     expect(ok.out).toMatch(/^accept xdp_firewall \(\d+ insns processed\)\n$/);
     const dir = mkdtempSync(join(tmpdir(), 'ebpf-wasm-spawn-'));
