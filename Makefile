@@ -59,7 +59,7 @@ demo: build
 	done
 	@echo
 	@echo "== ebpf-wasm demo: corpus objects through the verifier, the JIT and both engines"
-	$(CLI) demo
+	$(CLI) demo --out-dir $(DEMO_DIR)
 
 # In process: every .data file on each engine. Prints FAIL lines and `N passed, M failed`.
 conformance: build

@@ -1,9 +1,12 @@
 // `ebpf-wasm bench FILE`: time one program warm on one engine and print the median ns per run.
 // A raw program (assembly, bytecode, hex words, .data) runs through a Vm as `run` does; an ELF
 // object's program runs through `VmObject.run` on its context, on the same packet every time.
+// `--engine aot` compiles the object (or the program, as a one-program object) ahead of time in
+// process and runs it on the light runtime's AotObject; an AOT module (.wasm) runs there too.
 //
 // Method: compile once on the fresh Vm/object and time it (verify + prepare; for the JIT that is
-// translate + instantiate). Then warm up (V8 runs fresh Wasm on its baseline tier and tiers up
+// translate + instantiate; for aot, the AOT compile of the object + WebAssembly compile +
+// instantiate; for a .wasm, WebAssembly compile + instantiate). Then warm up (V8 runs fresh Wasm on its baseline tier and tiers up
 // within 1-30 ms; the interpreter's switch needs its cases seen), then time batches of N runs
 // with process.hrtime.bigint, doubling N until one batch takes >= BATCH_NS (so the timer's cost
 // and resolution vanish), and repeat such batches until --min-time has passed. The median batch
@@ -11,14 +14,14 @@
 // that takes under half of BATCH_NS means the code got faster after N was chosen (a late
 // tier-up): N doubles and the batches so far are dropped (the --min-time clock keeps running).
 
+import { basename } from 'node:path';
 import { ensureEngine, ENGINE_NAMES } from '../conformance/engines.js';
 import { hex64, parseHexBytes } from '../conformance/hex.js';
-import { BpfError } from '../errors.js';
 import type { ContextInput } from '../runtime/context/index.js';
 import { contextOf } from '../runtime/context/index.js';
 import type { EngineName } from '../runtime/engine.js';
 import { DEFAULT_DATA_CAPACITY } from '../runtime/layout.js';
-import type { VmObject } from '../runtime/object/index.js';
+import type { ObjectEngine, ObjectRuntime } from '../runtime/object/runtime.js';
 import { Vm } from '../vm.js';
 import {
   type CommandSpec,
@@ -28,6 +31,7 @@ import {
   stringOpt,
   usageError,
 } from './args.js';
+import { compileForRun, compileLooseAot, isWasm, onlyProgramName, openAot } from './aot.js';
 import type { CliIo } from './io.js';
 import {
   isElf,
@@ -58,33 +62,40 @@ export const benchSpec: CommandSpec = {
     'Time a program warm and print the median ns per run.\n' +
     'FILE is what `run` takes: assembly, raw bytecode, hex words or a .data file (input from\n' +
     '--mem/--mem-hex or the .data file), or an ELF object whose --program runs on its context\n' +
-    '(--packet-hex for xdp, tc and socket programs). Compile time (verify + prepare; the JIT\n' +
-    'translates and instantiates) is measured once first; then a warm-up, then batches of runs\n' +
+    '(--packet-hex for xdp, tc and socket programs), or an AOT module (.wasm, engine aot).\n' +
+    'Compile time (verify + prepare; the JIT translates and instantiates; aot compiles the\n' +
+    'whole object ahead of time, then WebAssembly compiles and instantiates it; a .wasm is only\n' +
+    'compiled and instantiated) is measured once first; then a warm-up, then batches of runs\n' +
     'until --min-time passes. A run is a whole Vm run as `run` does it: input copy, stack clear,\n' +
     'context setup and result included.\n' +
     'ELF: every timed run gets the same packet, but maps carry their state from run to run (a\n' +
     'counter keeps counting, an LRU map fills), as repeated BPF_PROG_TEST_RUN calls would.',
-  positionals: [{ name: 'FILE', help: 'the program, or an ELF object' }],
+  positionals: [{ name: 'FILE', help: 'the program, an ELF object, or an AOT module (.wasm)' }],
   options: [
     {
       name: 'engine',
       value: 'string',
-      valueName: ENGINE_NAMES.join('|'),
-      help: 'engine (default jit)',
+      valueName: [...ENGINE_NAMES, 'aot'].join('|'),
+      help: 'engine (default jit; aot for a .wasm)',
     },
     {
       name: 'program',
       value: 'string',
       valueName: 'NAME',
-      help: 'ELF: the program (needed when the object has more than one)',
+      help: 'ELF/.wasm: the program (needed when there is more than one)',
     },
     { name: 'type', value: 'string', valueName: 'TYPE', help: `ELF: override the ${TYPE_HELP}` },
-    { name: 'packet-hex', value: 'string', valueName: 'HEX', help: 'ELF: the packet of every run' },
+    {
+      name: 'packet-hex',
+      value: 'string',
+      valueName: 'HEX',
+      help: 'ELF/.wasm: the packet of every run',
+    },
     {
       name: 'mem',
       value: 'string',
       valueName: 'FILE',
-      help: 'input memory: bytes of FILE (ELF: raw memory, or a tracing context)',
+      help: 'input memory: bytes of FILE (ELF/.wasm: raw memory, or a tracing context)',
     },
     { name: 'mem-hex', value: 'string', valueName: 'HEX', help: "input memory: hex ('aa bb 11')" },
     {
@@ -104,6 +115,8 @@ export const benchSpec: CommandSpec = {
     'Examples:',
     '  ebpf-wasm bench corpus/asm/sum.s --mem-hex "01 02 03 04" --engine interp',
     '  ebpf-wasm bench corpus/obj/xdp_firewall.o --packet-hex 00aa.. --json',
+    '  ebpf-wasm bench corpus/obj/xdp_firewall.o --packet-hex 00aa.. --engine aot',
+    '  ebpf-wasm bench fw.wasm --packet-hex 00aa..',
   ],
 };
 
@@ -115,7 +128,7 @@ interface Subject {
 }
 
 export interface BenchResult {
-  readonly engine: EngineName;
+  readonly engine: ObjectEngine;
   readonly nsPerRun: number;
   /** Timed runs (warm-up and calibration not counted). */
   readonly runs: number;
@@ -125,18 +138,14 @@ export interface BenchResult {
   readonly compileMs: number;
 }
 
-function parseEngine(text: string | undefined): EngineName {
-  if (text === undefined) return 'jit';
-  if (text === 'aot') {
-    throw new BpfError(
-      'cli',
-      'UNSUPPORTED',
-      'bench: --engine aot is not available yet (AOT output is a later step); use jit or interp',
-    );
-  }
+function parseEngine(text: string | undefined, fallback: ObjectEngine): ObjectEngine {
+  if (text === undefined) return fallback;
+  if (text === 'aot') return 'aot';
   const engine = ENGINE_NAMES.find((e) => e === text);
   if (engine === undefined) {
-    throw usageError(`bench: --engine must be one of ${ENGINE_NAMES.join(', ')}, not '${text}'`);
+    throw usageError(
+      `bench: --engine must be one of ${[...ENGINE_NAMES, 'aot'].join(', ')}, not '${text}'`,
+    );
   }
   return engine;
 }
@@ -178,28 +187,46 @@ function looseSubject(
   return { compileMs, run: () => vm.run(input).r0 };
 }
 
+/** A raw program compiled ahead of time as a one-program object, verified for its input. */
+async function looseAotSubject(
+  file: string,
+  loose: LooseProgram,
+  input: Uint8Array,
+  verify: boolean,
+): Promise<Subject> {
+  const t0 = process.hrtime.bigint();
+  const module = await compileLooseAot(loose, {
+    type: 'unspec',
+    verify,
+    memSize: input.length,
+    source: basename(file),
+  });
+  const obj = openAot(file, module.wasm);
+  obj.prepare(loose.name);
+  const compileMs = msSince(t0);
+  return { compileMs, run: () => obj.run(loose.name, { mem: input }).r0 };
+}
+
 /** The program `--program` names, or the only one; a usage error when that is ambiguous. */
-function programName(obj: VmObject, file: string, name: string | undefined): string {
-  if (name !== undefined) return obj.program(name).name;
-  const [only, ...more] = obj.programs;
-  if (only !== undefined && more.length === 0) return only.name;
-  throw usageError(
-    `bench: ${file} has ${obj.programs.length} programs: name one with --program (have: ${obj.programs.map((p) => p.name).join(', ')})`,
+function programName(
+  programs: readonly { readonly name: string; readonly section: string }[],
+  file: string,
+  name: string | undefined,
+): string {
+  if (name === undefined) return onlyProgramName('bench', file, programs);
+  // Resolved as ObjectRuntime.program does, so a section name works too; an unknown name is
+  // left for it to refuse (PROG_NOT_FOUND).
+  return (
+    (programs.find((p) => p.name === name) ?? programs.find((p) => p.section === name))?.name ??
+    name
   );
 }
 
-function objectSubject(
-  file: string,
-  bytes: Uint8Array,
-  args: ParsedArgs,
-  io: CliIo,
-  engine: EngineName,
-  verify: boolean,
-): Subject {
-  const typeText = stringOpt(args, 'type');
-  const type = typeText !== undefined ? parseProgType('bench', typeText) : undefined;
-  const obj = openObject(bytes, { engine, verify, type });
-  const name = programName(obj, file, stringOpt(args, 'program'));
+/**
+ * How a program of an object runs in every timed run: the same packet, memory or context, read
+ * from the options as `run` reads them.
+ */
+function objectRun(obj: ObjectRuntime, name: string, args: ParsedArgs, io: CliIo): () => bigint {
   const prog = obj.program(name);
   // As `run` reads its options: memory is a tracing program's context, else raw memory.
   const mem = memOption(args, io);
@@ -212,10 +239,54 @@ function objectSubject(
     ...(mem === undefined ? {} : kind === 'tracing' ? { ctx: mem } : { mem }),
     ...(packetHex !== undefined ? { packet: parseHexBytes(packetHex, '--packet-hex') } : {}),
   };
+  return () => obj.run(name, input).r0;
+}
+
+/** An ELF object's program, on the Vm's engines or compiled ahead of time here. */
+async function objectSubject(
+  file: string,
+  bytes: Uint8Array,
+  args: ParsedArgs,
+  io: CliIo,
+  engine: ObjectEngine,
+  verify: boolean,
+): Promise<Subject> {
+  const typeText = stringOpt(args, 'type');
+  const type = typeText !== undefined ? parseProgType('bench', typeText) : undefined;
+  if (engine === 'aot') {
+    const listed = openObject(bytes, { verify: false, type });
+    const name = programName(listed.programs, file, stringOpt(args, 'program'));
+    listed.program(name);
+    const t0 = process.hrtime.bigint();
+    const module = await compileForRun(file, bytes, name, { type, verify });
+    const obj = openAot(file, module.wasm);
+    obj.prepare(name);
+    const compileMs = msSince(t0);
+    return { compileMs, run: objectRun(obj, name, args, io) };
+  }
+  const obj = openObject(bytes, { engine, verify, type });
+  const name = programName(obj.programs, file, stringOpt(args, 'program'));
+  const run = objectRun(obj, name, args, io);
   const t0 = process.hrtime.bigint();
   obj.prepare(name);
   const compileMs = msSince(t0);
-  return { compileMs, run: () => obj.run(name, input).r0 };
+  return { compileMs, run };
+}
+
+/** A program of an AOT module: compile time is WebAssembly's compile and instantiation. */
+function moduleSubject(file: string, bytes: Uint8Array, args: ParsedArgs, io: CliIo): Subject {
+  for (const opt of ['type', 'no-verify'] as const) {
+    if (args.values.has(opt)) {
+      throw usageError(`bench: --${opt} is for ELF objects and programs, not AOT modules`);
+    }
+  }
+  const t0 = process.hrtime.bigint();
+  const obj = openAot(file, bytes);
+  const compileMs = msSince(t0);
+  const name = programName(obj.programs, file, stringOpt(args, 'program'));
+  const t1 = process.hrtime.bigint();
+  obj.prepare(name);
+  return { compileMs: compileMs + msSince(t1), run: objectRun(obj, name, args, io) };
 }
 
 /** Run `run` `n` times; the elapsed nanoseconds and the last r0. */
@@ -307,22 +378,33 @@ export function benchLine(r: BenchResult): string {
 
 export async function benchCommand(args: ParsedArgs, io: CliIo): Promise<number> {
   const file = args.positionals[0] as string;
-  const engine = parseEngine(stringOpt(args, 'engine'));
+  const bytes = io.readFile(file);
+  const wasm = isWasm(bytes);
+  const engine = parseEngine(stringOpt(args, 'engine'), wasm ? 'aot' : 'jit');
   const verify = !flagOpt(args, 'no-verify');
   const minTimeMs = countOpt(args, 'min-time') ?? DEFAULT_MIN_TIME_MS;
-  const bytes = io.readFile(file);
-  await ensureEngine(engine);
+  if (engine !== 'aot') await ensureEngine(engine);
 
   let subject: Subject;
-  if (isElf(bytes)) {
-    subject = objectSubject(file, bytes, args, io, engine, verify);
+  if (wasm) {
+    if (engine !== 'aot') {
+      throw usageError(`bench: ${file} is an AOT module: it runs on engine aot, not ${engine}`);
+    }
+    subject = moduleSubject(file, bytes, args, io);
+  } else if (isElf(bytes)) {
+    subject = await objectSubject(file, bytes, args, io, engine, verify);
   } else {
     for (const opt of ['program', 'type', 'packet-hex'] as const) {
-      if (args.values.has(opt)) throw usageError(`bench: --${opt} is for ELF objects`);
+      if (args.values.has(opt)) {
+        throw usageError(`bench: --${opt} is for ELF objects and AOT modules`);
+      }
     }
     const loose = loadLoose(file, bytes);
     const input = memOption(args, io) ?? loose.mem ?? new Uint8Array(0);
-    subject = looseSubject(loose, input, engine, verify);
+    subject =
+      engine === 'aot'
+        ? await looseAotSubject(file, loose, input, verify)
+        : looseSubject(loose, input, engine, verify);
   }
 
   const m = measure(subject.run, minTimeMs);

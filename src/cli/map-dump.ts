@@ -1,6 +1,7 @@
-// The contents of an object's maps as `run` prints them after its runs: one JSON entry per
-// element (`{key, value}`, per-CPU maps `{key, values}` with one value per virtual CPU), and the
-// same as text. What has no meaningful "value" is shown as what it stands for:
+// The contents of an object's maps (an ELF object on the Vm or an AOT module: any
+// ObjectRuntime) as `run` prints them after its runs: one JSON entry per element (`{key, value}`,
+// per-CPU maps `{key, values}` with one value per virtual CPU), and the same as text.
+// What has no meaningful "value" is shown as what it stands for:
 //   ring buffers and perf event arrays hold events, not elements: left out (`run` prints their
 //     records after each run instead);
 //   prog arrays: filled slots only, the value is the program's id (its index in `info`);
@@ -11,7 +12,7 @@
 
 import { hexString } from '../conformance/hex.js';
 import { type BpfMap, MapType } from '../runtime/maps/index.js';
-import type { VmObject } from '../runtime/object/index.js';
+import type { ObjectRuntime } from '../runtime/object/runtime.js';
 
 export interface MapEntryJson {
   readonly key?: string;
@@ -77,7 +78,7 @@ function u32(n: number): Uint8Array {
 }
 
 /** Every map of the object but the event maps, by name, in the object's order. */
-export function dumpMaps(obj: VmObject): Record<string, MapEntryJson[]> {
+export function dumpMaps(obj: ObjectRuntime): Record<string, MapEntryJson[]> {
   const out: Record<string, MapEntryJson[]> = {};
   for (const map of obj.maps) if (!isEventMap(map)) out[map.name] = mapEntries(map);
   return out;
@@ -91,7 +92,7 @@ function isZero(hex: string): boolean {
  * The maps as text: a heading per map, then `key K value V` lines. Array elements still all
  * zero are counted rather than listed (a 256-entry counter array is mostly zeros).
  */
-export function mapsText(obj: VmObject, typeName: (map: BpfMap) => string): string[] {
+export function mapsText(obj: ObjectRuntime, typeName: (map: BpfMap) => string): string[] {
   const lines: string[] = [];
   for (const map of obj.maps) {
     if (isEventMap(map)) continue;

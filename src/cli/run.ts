@@ -1,11 +1,14 @@
 // `ebpf-wasm run FILE`: load a program (assembly, raw bytecode, hex words or a .data test), run
 // it once on the chosen engine with the given input memory, and print r0 (or a JSON object).
 // `--trace` prints every executed instruction to stderr with the registers it changed.
-// An ELF object runs one named program per `--packet-hex` instead (run-object.ts).
+// `--engine aot` compiles it ahead of time in process and runs the module on the light runtime.
+// An ELF object or an AOT module (.wasm) runs one named program per `--packet-hex` instead
+// (run-object.ts).
 
+import { basename } from 'node:path';
 import { conformanceVm } from '../conformance/runner.js';
 import { ensureEngine, ENGINE_NAMES } from '../conformance/engines.js';
-import { hex64, parseHexBytes } from '../conformance/hex.js';
+import { hex64, hexString, parseHexBytes } from '../conformance/hex.js';
 import { disassembleInsn } from '../isa/disasm.js';
 import type { Program } from '../isa/insn.js';
 import type { EngineName, TraceSink } from '../runtime/engine.js';
@@ -22,8 +25,9 @@ import {
 import { runJson, traceLine } from './format.js';
 import { isElf, loadProgram } from './input.js';
 import type { CliIo } from './io.js';
-import { TYPE_HELP } from './object.js';
-import { runObjectCommand } from './run-object.js';
+import { loadLoose, TYPE_HELP } from './object.js';
+import { runModuleCommand, runObjectCommand } from './run-object.js';
+import { compileLooseAot, isWasm, openAot } from './aot.js';
 
 export const runSpec: CommandSpec = {
   name: 'run',
@@ -34,15 +38,22 @@ export const runSpec: CommandSpec = {
     'memory). r1 points to a copy of the input, r2 is its length.\n' +
     'FILE may also be an ELF object (clang -target bpf): then --program NAME runs once per\n' +
     '--packet-hex, in order, on the same loaded object (map state carries over), and the maps\n' +
-    'are shown after the last run.',
-  positionals: [{ name: 'FILE', help: 'the program, or an ELF object' }],
+    'are shown after the last run. An AOT module (.wasm from `compile -o`) runs the same way\n' +
+    '(--program may be left out when it holds one program); --engine aot runs an ELF object or\n' +
+    'a program through such a module compiled in process.',
+  positionals: [{ name: 'FILE', help: 'the program, an ELF object, or an AOT module (.wasm)' }],
   options: [
-    { name: 'engine', value: 'string', choices: ENGINE_NAMES, help: 'engine (default interp)' },
+    {
+      name: 'engine',
+      value: 'string',
+      choices: [...ENGINE_NAMES, 'aot'],
+      help: 'engine (default interp; aot for a .wasm)',
+    },
     {
       name: 'program',
       value: 'string',
       valueName: 'NAME',
-      help: 'ELF: the program to run (function or section name)',
+      help: 'ELF/.wasm: the program to run (function or section name)',
     },
     { name: 'type', value: 'string', valueName: 'TYPE', help: `ELF: override the ${TYPE_HELP}` },
     {
@@ -50,15 +61,27 @@ export const runSpec: CommandSpec = {
       value: 'string',
       valueName: 'HEX',
       repeatable: true,
-      help: 'ELF: one run on this packet (xdp, tc, socket)',
+      help: 'ELF/.wasm: one run on this packet (xdp, tc, socket)',
     },
     {
       name: 'mem',
       value: 'string',
       valueName: 'FILE',
-      help: 'input memory: bytes of FILE (ELF: raw memory, or a tracing context)',
+      help: 'input memory: bytes of FILE (ELF/.wasm: raw memory, or a tracing context)',
     },
-    { name: 'mem-hex', value: 'string', valueName: 'HEX', help: "input memory: hex ('aa bb 11')" },
+    {
+      name: 'mem-hex',
+      value: 'string',
+      valueName: 'HEX',
+      help: "input memory: hex ('aa bb 11'); not for ELF objects",
+    },
+    {
+      name: 'tail-call',
+      value: 'string',
+      valueName: 'MAP:INDEX=PROG',
+      repeatable: true,
+      help: 'ELF/.wasm: put program PROG in slot INDEX of prog array MAP first',
+    },
     {
       name: 'budget',
       value: 'count',
@@ -83,9 +106,15 @@ export const runSpec: CommandSpec = {
     'ring buffers and perf event arrays are left out of "maps" (their records are drained after',
     'each run). Array entries still zero are listed in JSON and counted in text.',
     '',
+    'A program run with --engine aot prints r0 (or the --json above, engine "aot") as on the',
+    'other engines; as a .wasm (`compile prog.s -o prog.wasm`) it is an object of one program.',
+    '',
     'Examples:',
     '  ebpf-wasm run corpus/asm/sum.s --mem-hex "01 02 03 04" --trace',
     '  ebpf-wasm run corpus/obj/counter_hash.o --program tc_count_src --packet-hex 00aa.. --json',
+    '  ebpf-wasm run corpus/obj/tail_calls.o --program xdp_dispatch --engine aot \\',
+    '      --tail-call jmp_table:0=xdp_ipv4 --packet-hex 00aa..',
+    '  ebpf-wasm compile corpus/obj/xdp_firewall.o -o fw.wasm && ebpf-wasm run fw.wasm --packet-hex 00aa..',
   ],
 };
 
@@ -111,13 +140,52 @@ function inputMemory(args: ParsedArgs, io: CliIo, fromTest: Uint8Array | undefin
   return fromTest ?? new Uint8Array(0);
 }
 
+/** `run --json` of a program run on an AOT module: the shape runJson gives the Vm's engines. */
+function aotRunJson(r0: bigint, output: Uint8Array): string {
+  return JSON.stringify({
+    r0: hex64(r0),
+    r0Signed: BigInt.asIntN(64, r0).toString(),
+    executed: -1,
+    engine: 'aot',
+    output: hexString(output),
+  });
+}
+
+/**
+ * A program compiled ahead of time here (verified for this input's length, as the Vm verifies
+ * it) and run once on the light runtime.
+ */
+async function runLooseAot(
+  file: string,
+  bytes: Uint8Array,
+  args: ParsedArgs,
+  io: CliIo,
+): Promise<number> {
+  if (flagOpt(args, 'trace')) throw usageError('run: --trace needs --engine interp');
+  const loose = loadLoose(file, bytes);
+  const input = inputMemory(args, io, loose.mem);
+  const module = await compileLooseAot(loose, {
+    type: 'unspec',
+    verify: !flagOpt(args, 'no-verify'),
+    memSize: input.length,
+    source: basename(file),
+  });
+  const obj = openAot(file, module.wasm, { budget: countOpt(args, 'budget') ?? DEFAULT_BUDGET });
+  const res = obj.run(loose.name, { mem: input });
+  const output = res.mem ?? new Uint8Array(0);
+  io.stdout((flagOpt(args, 'json') ? aotRunJson(res.r0, output) : hex64(res.r0)) + '\n');
+  return 0;
+}
+
 export async function runCommand(args: ParsedArgs, io: CliIo): Promise<number> {
   const file = args.positionals[0] as string;
   const bytes = io.readFile(file);
   if (isElf(bytes)) return runObjectCommand(file, bytes, args, io);
-  for (const opt of ['program', 'type', 'packet-hex'] as const) {
-    if (args.values.has(opt)) throw usageError(`run: --${opt} is for ELF objects`);
+  if (isWasm(bytes)) return runModuleCommand(file, bytes, args, io);
+  for (const opt of ['program', 'type', 'packet-hex', 'tail-call'] as const) {
+    if (args.values.has(opt)) throw usageError(`run: --${opt} is for ELF objects and AOT modules`);
   }
+  if (stringOpt(args, 'engine') === 'aot') return runLooseAot(file, bytes, args, io);
   const verify = !flagOpt(args, 'no-verify');
   const engine = (stringOpt(args, 'engine') ?? 'interp') as EngineName;
   const trace = flagOpt(args, 'trace');

@@ -200,25 +200,30 @@ describe.runIf(hasJit)('compile', () => {
     });
   });
 
-  it('writes the module of one program with -o', async () => {
+  it('writes the AOT module of the object with -o', async () => {
     const out = join(tmp, 'fw.wasm');
     const r = await cli('compile', obj('xdp_firewall.o'), '-o', out);
     expect(r.code).toBe(0);
     expect(r.out).toMatch(/^ok xdp_firewall \(xdp\): 212 insns -> \d+ bytes of wasm/);
+    expect(r.out).toMatch(/^wrote .*fw\.wasm \(1 program, \d+ bytes, manifest: 6 maps, /m);
     const module = new WebAssembly.Module(readFileSync(out));
-    expect(WebAssembly.Module.exports(module).map((e) => e.name)).toContain('run');
-    expect(WebAssembly.Module.imports(module).map((i) => `${i.module}.${i.name}`)).toContain(
+    expect(WebAssembly.Module.exports(module).map((e) => e.name)).toContain('run_xdp_firewall');
+    expect(WebAssembly.Module.imports(module).map((i) => `${i.module}.${i.name}`)).toEqual([
       'env.memory',
-    );
+      'env.helper',
+    ]);
   });
 
-  it('asks for --program before writing one of several programs', async () => {
-    const r = await cli('compile', obj('tail_calls.o'), '-o', join(tmp, 'x.wasm'));
-    expectOneLineError(r, 'has 6 programs', '--program');
+  it('writes every program of an object, or the one --program names', async () => {
+    const all = join(tmp, 'all.wasm');
+    const r = await cli('compile', obj('tail_calls.o'), '-o', all);
+    expect(r.code).toBe(0);
+    expect(r.out).toMatch(/^wrote .*all\.wasm \(6 programs, /m);
     const one = join(tmp, 'chain.wasm');
     const named = await cli('compile', obj('tail_calls.o'), '--program', 'xdp_chain', '-o', one);
     expect(named.code).toBe(0);
     expect(readFileSync(one).subarray(0, 4)).toEqual(Buffer.from([0, 0x61, 0x73, 0x6d]));
+    expect(named.out).toMatch(/^wrote .*chain\.wasm \(1 program, /m);
   });
 
   it('goes on past a program that fails, with its code and instruction', async () => {
