@@ -1,7 +1,8 @@
 // The report `ebpf-wasm demo` builds for each object, which `--json` prints as it is and the text
-// output renders (demo-text.ts): what was loaded, the verifier's and the JIT's results, every
-// sample packet's outcome in both engines beside the kernel's, the maps after the runs, and the
-// measured speed. Also what the return codes mean, and the list of what went wrong.
+// output renders (demo-text.ts): what was loaded, the verifier's, the JIT's and the AOT compiler's
+// results, every sample packet's outcome in the three engines (interpreter, JIT, AOT module)
+// beside the kernel's, the maps after the runs, and the measured speed. Also what the return codes
+// mean, and the list of what went wrong.
 
 import type { errorJson } from './object.js';
 import type { MapEntryJson } from './map-dump.js';
@@ -65,6 +66,27 @@ export interface CompileReport {
   readonly error: ErrorJson | null;
 }
 
+/** The object's programs compiled ahead of time into one module (compileAot). */
+export interface AotCompileReport {
+  readonly ok: boolean;
+  /** Programs in the module (the object's accepted ones). */
+  readonly programs: number;
+  readonly wasmBytes: number;
+  /** Maps the manifest records. */
+  readonly maps: number;
+  /** Wall time of compileAot: load, verification, translation, linking, emit. */
+  readonly ms: number;
+  readonly error: ErrorJson | null;
+  /** Why no module was compiled although nothing failed (no program accepted), else null. */
+  readonly skipped: string | null;
+  /** Where `--out-dir` wrote the module, else null. */
+  readonly path: string | null;
+}
+
+/** The engines every sample packet runs on, in the order they are shown. */
+export const ENGINES = ['interp', 'jit', 'aot'] as const;
+export type DemoEngine = (typeof ENGINES)[number];
+
 export interface EngineOutcome {
   readonly r0: string;
   readonly retval: number;
@@ -78,7 +100,8 @@ export interface PacketReport {
   readonly kernel: { readonly retval: number; readonly action: string } | null;
   readonly interp: EngineOutcome | { readonly error: ErrorJson } | null;
   readonly jit: EngineOutcome | { readonly error: ErrorJson } | null;
-  /** interp and jit give the same r0 (all 64 bits) and packet, and the kernel's retval. */
+  readonly aot: EngineOutcome | { readonly error: ErrorJson } | null;
+  /** interp, jit and aot give the same r0 (all 64 bits) and packet, and the kernel's retval. */
   readonly agree: boolean;
   /** The program changed the packet (socket filters: past the L2 header the kernel zeroes). */
   readonly modified: boolean;
@@ -92,8 +115,10 @@ export interface RunReport {
   readonly golden: string;
   readonly kernel: string;
   readonly packets: readonly PacketReport[];
-  /** The maps of both engines' objects are equal, byte for byte, after the runs. */
+  /** The maps of the three engines' objects are equal, byte for byte, after the runs. */
   readonly mapsAgree: boolean;
+  /** The engines whose maps differ from the interpreter's after the runs. */
+  readonly mapsDiffer: readonly DemoEngine[];
   readonly maps: Readonly<Record<string, MapEntryJson[]>>;
 }
 
@@ -102,8 +127,17 @@ export interface SpeedReport {
   readonly packets: number;
   readonly interpNsPerPacket: number;
   readonly jitNsPerPacket: number;
+  /** Null when the object has no AOT module (it did not compile). */
+  readonly aotNsPerPacket: number | null;
+  /** interp / jit. */
   readonly speedup: number;
-  readonly samples: { readonly interp: number; readonly jit: number };
+  /** interp / aot (null without an AOT module). */
+  readonly aotSpeedup: number | null;
+  readonly samples: {
+    readonly interp: number;
+    readonly jit: number;
+    readonly aot: number | null;
+  };
 }
 
 export interface ObjectReport {
@@ -112,6 +146,7 @@ export interface ObjectReport {
   readonly maps: readonly MapInfo[];
   readonly verify: readonly VerifyReport[];
   readonly compile: readonly CompileReport[];
+  readonly aot: AotCompileReport;
   readonly runs: readonly RunReport[];
   readonly speed: readonly SpeedReport[];
 }
@@ -130,6 +165,9 @@ export function failuresOf(o: ObjectReport): string[] {
   for (const c of o.compile) {
     if (!c.ok && accepted.has(c.program)) out.push(`${o.file}: ${c.program} did not compile`);
   }
+  if (!o.aot.ok && o.aot.skipped === null) {
+    out.push(`${o.file}: the AOT compile failed: ${o.aot.error?.message ?? 'no module'}`);
+  }
   for (const r of o.runs) {
     r.packets.forEach((p, i) => {
       if (!p.agree)
@@ -139,7 +177,9 @@ export function failuresOf(o: ObjectReport): string[] {
           `${o.file}: ${r.program} packet ${i + 1} (${p.desc}): packet differs from the kernel's`,
         );
     });
-    if (!r.mapsAgree) out.push(`${o.file}: ${r.program}: maps differ between interp and jit`);
+    if (!r.mapsAgree) {
+      out.push(`${o.file}: ${r.program}: maps of ${r.mapsDiffer.join(', ')} differ from interp's`);
+    }
   }
   return out;
 }

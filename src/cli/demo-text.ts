@@ -1,9 +1,12 @@
 // The text output of `ebpf-wasm demo`: an object's programs and maps as short tables, one line
-// per verdict and per compiled program, a table of the sample packets (action, whether interp,
-// JIT and kernel agree, whether the packet changed), each map in a line, the speed, and the
-// closing summary.
+// per verdict and per compiled program, the AOT module's line, a table of the sample packets
+// (action, whether interp, JIT, AOT and kernel agree, whether the packet changed), each map in a
+// line, the speed, and the closing summary.
 
 import {
+  type AotCompileReport,
+  type DemoEngine,
+  ENGINES,
   isOutcome,
   type CompileReport,
   type MapInfo,
@@ -82,19 +85,52 @@ export function compileLine(c: CompileReport): string {
   return `compile  ${c.program}: not compiled: ${c.error?.message ?? 'rejected'}\n`;
 }
 
+/** The object's AOT module in a line, and where it was written. */
+export function aotLines(file: string, a: AotCompileReport): string {
+  if (a.skipped !== null) return `aot  ${file}: not compiled: ${a.skipped}\n`;
+  if (!a.ok) return `aot  ${file}: FAILED: ${a.error?.message ?? 'no module'}\n`;
+  let s =
+    `aot  ${file}: ${plural(a.programs, 'program')} -> ${a.wasmBytes} bytes of wasm ` +
+    `(manifest: ${plural(a.maps, 'map')}) in ${ms(a.ms)} ms\n`;
+  if (a.path !== null) s += `aot  ${file}: wrote ${a.path}\n`;
+  return s;
+}
+
 function outcomeText(o: PacketReport['interp']): string {
   if (o === null) return '-';
   return isOutcome(o) ? o.action : `error ${o.error.code}`;
 }
 
+/**
+ * Which engines disagree and how: engines with the same outcome (r0 and packet) in one group,
+ * each group with its action; where two groups show the same action, their r0 and whether the
+ * packet differs tell them apart. Then the kernel's action.
+ */
+function differText(p: PacketReport, kernel: string): string {
+  const groups: { engines: DemoEngine[]; o: PacketReport['interp'] }[] = [];
+  for (const e of ENGINES) {
+    const o = p[e];
+    const key = JSON.stringify(o);
+    const g = groups.find((x) => JSON.stringify(x.o) === key);
+    if (g !== undefined) g.engines.push(e);
+    else groups.push({ engines: [e], o });
+  }
+  const parts = groups.map((g) => {
+    let t = `${g.engines.join(' = ')} ${outcomeText(g.o)}`;
+    const o = g.o;
+    if (!isOutcome(o)) return t;
+    const same = groups.filter((x) => x !== g && outcomeText(x.o) === outcomeText(o));
+    if (same.some((x) => isOutcome(x.o) && x.o.r0 !== o.r0)) t += ` (r0 ${o.r0})`;
+    if (same.some((x) => isOutcome(x.o) && x.o.packet !== o.packet)) t += ' (packet differs)';
+    return t;
+  });
+  return `DIFFER: ${parts.join(', ')}, kernel ${kernel}`;
+}
+
 function packetRow(p: PacketReport, i: number): string[] {
   const n = String(i + 1);
   if (p.kernel === null) return [n, '-', 'refused by the kernel: not run', '', p.desc];
-  let verdict: string;
-  if (p.agree) verdict = 'interp = jit = kernel';
-  else {
-    verdict = `DIFFER: interp ${outcomeText(p.interp)}, jit ${outcomeText(p.jit)}, kernel ${p.kernel.action}`;
-  }
+  const verdict = p.agree ? `${ENGINES.join(' = ')} = kernel` : differText(p, p.kernel.action);
   let packet = p.modified ? 'modified' : 'unchanged';
   if (p.packetMatchesKernel === false) packet += ' (NOT as the kernel)';
   return [n, outcomeText(p.interp), verdict, packet, p.desc];
@@ -137,7 +173,10 @@ export function runText(r: RunReport, maps: readonly MapInfo[]): string {
   s += table([['#', 'ACTION', 'RESULT', 'PACKET', 'DESCRIPTION'], ...r.packets.map(packetRow)]);
   const dumped = Object.entries(r.maps);
   if (dumped.length > 0) {
-    s += `maps after the runs (${r.mapsAgree ? 'interp and jit agree' : 'interp and jit DIFFER'}):\n`;
+    const verdict = r.mapsAgree
+      ? 'interp, jit and aot agree'
+      : `${r.mapsDiffer.join(' and ')} DIFFER from interp`;
+    s += `maps after the runs (${verdict}):\n`;
     for (const [name, entries] of dumped) {
       s += mapLine(name, maps.find((m) => m.name === name)?.type ?? '', entries);
     }
@@ -149,10 +188,19 @@ function nsText(n: number): string {
   return n < 100 ? n.toFixed(1) : Math.round(n).toLocaleString('en');
 }
 
+function times(n: number): string {
+  return `${n.toFixed(1)}x`;
+}
+
 export function speedLine(s: SpeedReport): string {
+  const aot =
+    s.aotNsPerPacket !== null && s.aotSpeedup !== null
+      ? { ns: `, aot ${nsText(s.aotNsPerPacket)}`, up: `, aot ${times(s.aotSpeedup)}` }
+      : { ns: ', aot -', up: '' };
+  const samples = [s.samples.interp, s.samples.jit, s.samples.aot].filter((n) => n !== null);
   return (
-    `speed    ${s.program}: interp ${nsText(s.interpNsPerPacket)} ns/packet, jit ${nsText(s.jitNsPerPacket)} ns/packet: ` +
-    `speedup ${s.speedup.toFixed(1)}x (medians of ${s.samples.interp} and ${s.samples.jit} samples)\n`
+    `speed    ${s.program}: interp ${nsText(s.interpNsPerPacket)}, jit ${nsText(s.jitNsPerPacket)}${aot.ns} ns/packet: ` +
+    `speedup jit ${times(s.speedup)}${aot.up} (medians of ${samples.join(', ')} samples)\n`
   );
 }
 
@@ -163,16 +211,31 @@ export function summaryText(objects: readonly ObjectReport[], failures: readonly
       s.program,
       nsText(s.interpNsPerPacket),
       nsText(s.jitNsPerPacket),
-      `${s.speedup.toFixed(1)}x`,
+      s.aotNsPerPacket !== null ? nsText(s.aotNsPerPacket) : '-',
+      times(s.speedup),
+      s.aotSpeedup !== null ? times(s.aotSpeedup) : '-',
     ]),
   );
   let s = '\n== summary\n';
   if (rows.length > 0) {
-    s += table([['OBJECT', 'PROGRAM', 'INTERP ns/pkt', 'JIT ns/pkt', 'SPEEDUP'], ...rows]);
+    s += table([
+      [
+        'OBJECT',
+        'PROGRAM',
+        'INTERP ns/pkt',
+        'JIT ns/pkt',
+        'AOT ns/pkt',
+        'JIT SPEEDUP',
+        'AOT SPEEDUP',
+      ],
+      ...rows,
+    ]);
     s +=
-      'A run here is a whole VmObject.run: context and packet set up, the call, the result\n' +
-      'read back. For a short XDP program that per-call work is most of the time in both\n' +
-      'engines; a program with a loop (xdp_payload_sum) shows more of what the JIT buys.\n';
+      'A run here is a whole obj.run: context and packet set up, the call, the result read\n' +
+      'back. For a short XDP program that per-call work is most of the time in every engine;\n' +
+      'a program with a loop (xdp_payload_sum) shows more of what compiled code buys. The AOT\n' +
+      "module holds the JIT's translation of the same code, loaded without binaryen, so its\n" +
+      'time per packet is about the JIT one; it pays its compile time once, ahead of time.\n';
   }
   s +=
     failures.length === 0

@@ -1,12 +1,12 @@
 // The speed comparison of `ebpf-wasm demo`: one program's sample packets run again and again in
-// the interpreter and in the JIT, and the median time per packet of each.
+// each engine (the interpreter, the JIT, the AOT module), and the median time per packet of each.
 //
-// Method (a plain loop, not benchmark.js: the demo wants a number in about a second): warm both
-// engines up first (V8 compiles fresh Wasm on its baseline tier and tiers up within 1-30 ms; the
+// Method (a plain loop, not benchmark.js: the demo wants a number in about a second): warm every
+// engine up first (V8 compiles fresh Wasm on its baseline tier and tiers up within 1-30 ms; the
 // interpreter's switch and the JS around a run need their cases seen), then choose per engine how
-// many passes over the packet set make one sample last about SAMPLE_MS (so process.hrtime's own
-// cost, ~50 ns, vanishes), then take samples in alternating rounds (interp, jit, then jit,
-// interp, ...) so that whatever else the shared machine does falls on both alike. The median
+// many passes over the packet set make one sample last about 0.5-5 ms (so process.hrtime's own
+// cost, ~50 ns, vanishes), then take samples in alternating rounds (interp, jit, aot, then aot,
+// jit, interp, ...) so that whatever else the shared machine does falls on all alike. The median
 // sample ignores the ones a GC or a deopt landed in.
 
 import type { Progress } from './progress.js';
@@ -77,7 +77,7 @@ export function timeEngines(
     (times[i] as number[]).length >= MIN_SAMPLES && (spent[i] as number) >= budgetNs;
   for (let round = 0; !engines.every((_, i) => satisfied(i)); round++) {
     const order = round % 2 === 0 ? engines.map((_, i) => i) : engines.map((_, i) => i).reverse();
-    // An engine whose samples run long reaches its budget first; it then waits for the other.
+    // An engine whose samples run long reaches its budget first; it then waits for the others.
     for (const i of order.filter((k) => !satisfied(k))) {
       const n = passes[i] as number;
       const ns = sample(engines[i] as TimedEngine, n);

@@ -1,18 +1,23 @@
 // `ebpf-wasm demo [OBJ ...]`: the main job shown end to end on corpus objects. For each object:
-// load it and list its programs and maps, verify each program, JIT-compile each, run the
-// kernel-recorded sample packets (corpus/golden) in the interpreter and in the JIT on two fresh
-// objects set up as the kernel's were (corpus/src/<object>.setup.json), compare both with the
-// kernel's r0, show the maps after the runs, and time both engines on the same packets.
-// `--json` prints all of it as one object. Exit 1 when anything failed or disagreed.
+// load it and list its programs and maps, verify each program, JIT-compile each, compile the
+// accepted ones ahead of time into one .wasm (compileAot; written out with --out-dir), run the
+// kernel-recorded sample packets (corpus/golden) in the interpreter, the JIT and the AOT module
+// on three fresh objects set up as the kernel's were (corpus/src/<object>.setup.json), compare
+// them with each other and with the kernel's r0, show the maps after the runs, and time the
+// three engines on the same packets. `--json` prints all of it as one object. Exit 1 when
+// anything failed or disagreed.
 
+import { mkdirSync } from 'node:fs';
 import { basename, join } from 'node:path';
+import type { AotModule } from '../aot/compile.js';
+import { AotObject } from '../aot/object.js';
 import { ensureEngine } from '../conformance/engines.js';
 import { hex64, hexString } from '../conformance/hex.js';
 import { BpfError, CompileError } from '../errors.js';
 import type { ProgType } from '../elf/prog-type.js';
 import type { EngineName } from '../runtime/engine.js';
 import { MapType } from '../runtime/maps/index.js';
-import type { ObjectRunResult, VmObject } from '../runtime/object/index.js';
+import type { ObjectRunResult, ObjectRuntime, VmObject } from '../runtime/object/index.js';
 import { Vm } from '../vm.js';
 import { type CommandSpec, countOpt, flagOpt, type ParsedArgs, stringOpt } from './args.js';
 import {
@@ -26,11 +31,14 @@ import {
   setupOf,
   setupType,
 } from './demo-corpus.js';
-import { type EngineTiming, timeEngines } from './demo-timing.js';
+import { type EngineTiming, type TimedEngine, timeEngines } from './demo-timing.js';
 import type { CliIo } from './io.js';
 import {
   actionName,
+  type AotCompileReport,
   type CompileReport,
+  type DemoEngine,
+  ENGINES,
   type EngineOutcome,
   type ErrorJson,
   failuresOf,
@@ -44,6 +52,7 @@ import {
   type VerifyReport,
 } from './demo-report.js';
 import {
+  aotLines,
   compileLine,
   ms,
   objectHeader,
@@ -64,9 +73,10 @@ export const demoSpec: CommandSpec = {
   summary:
     'Load, verify, compile and run ELF objects on their kernel-recorded sample packets.\n' +
     'For each OBJ (default: a few built-in corpus objects): its programs and maps, the\n' +
-    "verifier's verdict, the JIT's output, every sample packet run in the interpreter and the\n" +
-    "JIT and compared with the kernel's r0 (corpus/golden), the maps after the runs, and the\n" +
-    'measured time per packet of each engine. Exits 1 if anything failed or disagreed.',
+    "verifier's verdict, the JIT's output, the object compiled ahead of time into one .wasm,\n" +
+    'every sample packet run in the interpreter, the JIT and the AOT module and compared with\n' +
+    "the kernel's r0 (corpus/golden), the maps after the runs, and the measured time per\n" +
+    'packet of each engine. Exits 1 if anything failed or disagreed.',
   positionals: [
     {
       name: 'OBJ',
@@ -87,6 +97,12 @@ export const demoSpec: CommandSpec = {
       valueName: 'DIR',
       help: "where obj/, golden/ and src/*.setup.json are (default: the package's corpus/)",
     },
+    {
+      name: 'out-dir',
+      value: 'string',
+      valueName: 'DIR',
+      help: "write each object's AOT module to DIR/<object>.wasm (default: not written)",
+    },
     { name: 'json', help: 'print one JSON object' },
   ],
   notes: [
@@ -96,6 +112,9 @@ export const demoSpec: CommandSpec = {
     '',
     'Objects from elsewhere are loaded, verified and compiled; they are run only when the corpus',
     'has golden files under their name.',
+    '',
+    "With --out-dir DIR, each object's AOT module (all its accepted programs, its maps' code and",
+    'initial image, the manifest) is written to DIR/<object>.wasm, for the light runtime.',
     '',
     'Example: ebpf-wasm demo corpus/obj/counter_array.o --time-ms 200',
   ],
@@ -120,7 +139,7 @@ function defaultTargets(corpus: string): Omit<DemoTarget, 'bytes'>[] {
   ];
 }
 
-/** The same host for every object, so both engines (and every rerun) see the same world. */
+/** The same host for every object, so all engines (and every rerun) see the same world. */
 const HOST = { seed: 1, clock: () => 0n, printk: () => undefined } as const;
 
 interface DemoContext {
@@ -130,6 +149,8 @@ interface DemoContext {
   readonly text: boolean;
   /** Where golden and setup files are looked for. */
   readonly corpus: string;
+  /** Where AOT modules are written (`--out-dir`), if anywhere. */
+  readonly outDir: string | undefined;
 }
 
 // ---- steps ----
@@ -212,8 +233,83 @@ function compileAll(
   });
 }
 
+/** The object's AOT module: the report, and the module compiled once for the runs' instances. */
+interface AotBuild {
+  readonly report: AotCompileReport;
+  /** Undefined when nothing was compiled; `error` then says why, for every packet's aot column. */
+  readonly module?: WebAssembly.Module;
+  readonly error?: ErrorJson;
+}
+
+/**
+ * Compile the object's accepted programs ahead of time into one module, as `ebpf-wasm compile`
+ * does (compileAot on the object's bytes, same program type), and write it to `--out-dir`. The
+ * compiler verifies each program again, so the module it writes says so in its manifest; its
+ * time therefore includes verification, unlike the JIT lines.
+ */
+function compileAotModule(
+  ctx: DemoContext,
+  jit: Jit,
+  target: DemoTarget,
+  type: ProgType | undefined,
+  verdicts: readonly VerifyReport[],
+): AotBuild {
+  const file = basename(target.path);
+  const accepted = verdicts.filter((v) => v.accepted).map((v) => v.program);
+  const none = { programs: 0, wasmBytes: 0, maps: 0, ms: 0, path: null };
+  if (accepted.length === 0) {
+    const skipped = 'the verifier accepted none of its programs';
+    return {
+      report: { ok: false, ...none, error: null, skipped },
+      error: new CompileError('COMPILE_FAILED', `no AOT module: ${skipped}`).toJSON(),
+    };
+  }
+  const t0 = performance.now();
+  let out: AotModule;
+  try {
+    out = jit.compileAot(target.bytes, {
+      ...(type !== undefined ? { programType: type } : {}),
+      // Only the accepted ones: a rejected program would fail the whole module.
+      ...(accepted.length < verdicts.length ? { programs: accepted } : {}),
+      source: file,
+    });
+  } catch (e) {
+    const error = errorJson(e);
+    const ms = performance.now() - t0;
+    return { report: { ok: false, ...none, ms, error, skipped: null }, error };
+  }
+  const ms = performance.now() - t0;
+  const { wasm } = out;
+  let module: WebAssembly.Module;
+  try {
+    module = new WebAssembly.Module(wasm);
+  } catch (e) {
+    // WebAssembly refusing what compileAot wrote is our bug; reported as a failed compile.
+    const error = new CompileError('COMPILE_FAILED', `the AOT module does not load: ${String(e)}`, {
+      cause: e,
+    }).toJSON();
+    return { report: { ok: false, ...none, ms, error, skipped: null }, error };
+  }
+  let path: string | null = null;
+  if (ctx.outDir !== undefined) {
+    path = join(ctx.outDir, `${file.replace(/\.o$/, '')}.wasm`);
+    ctx.io.writeFile(path, wasm);
+  }
+  const report = {
+    ok: true,
+    programs: accepted.length,
+    wasmBytes: wasm.length,
+    maps: out.manifest.maps.length,
+    ms,
+    error: null,
+    skipped: null,
+    path,
+  };
+  return { report, module };
+}
+
 /** Ring buffer and perf records, drained after each run as a consumer would (not reported). */
-function drainEvents(obj: VmObject): void {
+function drainEvents(obj: ObjectRuntime): void {
   for (const m of obj.maps) {
     if (m.type === MapType.RINGBUF) m.ringBuffer().drain();
     else if (m.type === MapType.PERF_EVENT_ARRAY) m.perfBuffer().drain();
@@ -221,7 +317,7 @@ function drainEvents(obj: VmObject): void {
 }
 
 function runOne(
-  obj: VmObject,
+  obj: ObjectRuntime,
   program: string,
   type: string,
   p: SamplePacket,
@@ -251,11 +347,19 @@ function sameBytes(a: Uint8Array, b: Uint8Array, from = 0): boolean {
 /** Socket filter output starts with the zeroed L2 header BPF_PROG_TEST_RUN puts back. */
 const SOCKET_L2 = 14;
 
+/** The three objects one program's packets run on; `aot` says why when there is no module. */
+interface RunObjects {
+  readonly interp: VmObject;
+  readonly jit: VmObject;
+  readonly aot: AotObject | { readonly error: ErrorJson };
+}
+
+type Outcome = EngineOutcome | { error: ErrorJson };
+
 function packetReport(
   p: SamplePacket,
   type: string,
-  interp: VmObject,
-  jitObj: VmObject,
+  objs: RunObjects,
   program: string,
 ): PacketReport {
   if (p.kernelR0 === undefined) {
@@ -264,24 +368,34 @@ function packetReport(
       kernel: null,
       interp: null,
       jit: null,
+      aot: null,
       agree: true,
       modified: false,
       packetMatchesKernel: null,
     };
   }
-  const a = runOne(interp, program, type, p);
-  const b = runOne(jitObj, program, type, p);
+  const outcomes: Record<DemoEngine, Outcome> = {
+    interp: runOne(objs.interp, program, type, p),
+    jit: runOne(objs.jit, program, type, p),
+    aot: objs.aot instanceof AotObject ? runOne(objs.aot, program, type, p) : objs.aot,
+  };
+  const a = outcomes.interp;
   const kernel = { retval: p.kernelR0, action: actionName(type, p.kernelR0) };
-  const both = isOutcome(a) && isOutcome(b);
-  const agree = both && a.r0 === b.r0 && a.packet === b.packet && a.retval === kernel.retval;
+  // All 64 bits of r0 and every byte of the packet between engines; the kernel reports 32 bits.
+  const agree =
+    isOutcome(a) &&
+    a.retval === kernel.retval &&
+    ENGINES.every((e) => {
+      const o = outcomes[e];
+      return isOutcome(o) && o.r0 === a.r0 && o.packet === a.packet;
+    });
   const out = isOutcome(a) ? a.packet : '';
   const from = type === 'socket_filter' ? SOCKET_L2 : 0;
   const outBytes = Uint8Array.from(out.match(/../g) ?? [], (h) => parseInt(h, 16));
   return {
     desc: p.desc,
     kernel,
-    interp: a,
-    jit: b,
+    ...outcomes,
     agree,
     modified: isOutcome(a) && !sameBytes(outBytes, p.packetIn, from),
     packetMatchesKernel:
@@ -293,31 +407,62 @@ function packetReport(
 
 interface GoldenRun {
   readonly report: RunReport;
-  /** The packets both engines ran without error, for timing. */
+  /** The packets every engine ran without error, for timing. */
   readonly timed: readonly SamplePacket[];
-  readonly interp: VmObject;
-  readonly jit: VmObject;
+  readonly objects: RunObjects;
+}
+
+/**
+ * A fresh AotObject over the object's module, set up like the others. A program the module lacks
+ * (rejected, so not compiled) or a setup naming one makes every packet's aot outcome that error.
+ */
+function openAot(
+  aot: AotBuild,
+  setup: Setup,
+  program: string,
+): AotObject | { readonly error: ErrorJson } {
+  if (aot.module === undefined) {
+    return { error: aot.error ?? new CompileError('COMPILE_FAILED', 'no AOT module').toJSON() };
+  }
+  try {
+    const obj = new AotObject(aot.module, { host: HOST });
+    applySetup(obj, setup, program);
+    return obj;
+  } catch (e) {
+    return { error: errorJson(e) };
+  }
 }
 
 function runGolden(
   bytes: Uint8Array,
   type: ProgType | undefined,
+  aot: AotBuild,
   golden: Golden,
   setup: Setup,
 ): GoldenRun {
-  // Two fresh objects set up alike, so each engine starts from the maps the kernel started from.
-  const interp = openOn(bytes, 'interp', type);
-  const jitObj = openOn(bytes, 'jit', type);
-  applySetup(interp, setup, golden.program);
-  applySetup(jitObj, setup, golden.program);
-  const progType = interp.program(golden.program).type;
+  // Three fresh objects set up alike, so each engine starts from the maps the kernel started from.
+  const objects: RunObjects = {
+    interp: openOn(bytes, 'interp', type),
+    jit: openOn(bytes, 'jit', type),
+    aot: openAot(aot, setup, golden.program),
+  };
+  applySetup(objects.interp, setup, golden.program);
+  applySetup(objects.jit, setup, golden.program);
+  const progType = objects.interp.program(golden.program).type;
   const samples = samplePackets(golden, setup);
-  const packets = samples.map((p) => packetReport(p, progType, interp, jitObj, golden.program));
+  const packets = samples.map((p) => packetReport(p, progType, objects, golden.program));
+  const hasAot = objects.aot instanceof AotObject;
   const timed = samples.filter((_, i) => {
     const r = packets[i] as PacketReport;
-    return isOutcome(r.interp) && isOutcome(r.jit);
+    return isOutcome(r.interp) && isOutcome(r.jit) && (!hasAot || isOutcome(r.aot));
   });
-  const maps = dumpMaps(interp);
+  const maps = dumpMaps(objects.interp);
+  const text = JSON.stringify(maps);
+  // Without an AOT module there are no aot maps to agree: it counts as differing.
+  const mapsDiffer = ENGINES.filter((e) => {
+    const obj = e === 'aot' ? objects.aot : objects[e];
+    return !('maps' in obj) || JSON.stringify(dumpMaps(obj)) !== text;
+  });
   return {
     report: {
       program: golden.program,
@@ -325,12 +470,12 @@ function runGolden(
       golden: golden.file,
       kernel: golden.kernel,
       packets,
-      mapsAgree: JSON.stringify(maps) === JSON.stringify(dumpMaps(jitObj)),
+      mapsAgree: mapsDiffer.length === 0,
+      mapsDiffer,
       maps,
     },
     timed,
-    interp,
-    jit: jitObj,
+    objects,
   };
 }
 
@@ -338,32 +483,32 @@ function measure(ctx: DemoContext, run: GoldenRun, budgetMs: number): SpeedRepor
   const { program } = run.report;
   const inputs = run.timed.map((p) => p.input);
   if (inputs.length === 0 || budgetMs <= 0) return undefined;
-  const passOf = (obj: VmObject) => () => {
+  const passOf = (obj: ObjectRuntime) => () => {
     for (const input of inputs) obj.run(program, input);
   };
-  ctx.progress.start(`measuring ${program} (interp and jit)`);
+  const { interp, jit, aot } = run.objects;
+  const engines: TimedEngine[] = [
+    { name: 'interp', pass: passOf(interp) },
+    { name: 'jit', pass: passOf(jit) },
+  ];
+  if (aot instanceof AotObject) engines.push({ name: 'aot', pass: passOf(aot) });
+  ctx.progress.start(`measuring ${program} (${engines.map((e) => e.name).join(', ')})`);
   let timings: EngineTiming[];
   try {
-    timings = timeEngines(
-      [
-        { name: 'interp', pass: passOf(run.interp) },
-        { name: 'jit', pass: passOf(run.jit) },
-      ],
-      inputs.length,
-      budgetMs,
-      ctx.progress,
-    );
+    timings = timeEngines(engines, inputs.length, budgetMs, ctx.progress);
   } finally {
     ctx.progress.end();
   }
-  const [i, j] = timings as [EngineTiming, EngineTiming];
+  const [i, j, a] = timings as [EngineTiming, EngineTiming, EngineTiming | undefined];
   return {
     program,
     packets: inputs.length,
     interpNsPerPacket: i.nsPerPacket,
     jitNsPerPacket: j.nsPerPacket,
+    aotNsPerPacket: a?.nsPerPacket ?? null,
     speedup: i.nsPerPacket / j.nsPerPacket,
-    samples: { interp: i.samples, jit: j.samples },
+    aotSpeedup: a !== undefined ? i.nsPerPacket / a.nsPerPacket : null,
+    samples: { interp: i.samples, jit: j.samples, aot: a?.samples ?? null },
   };
 }
 
@@ -396,9 +541,18 @@ function demoObject(ctx: DemoContext, jit: Jit, target: DemoTarget): ObjectRepor
   }
   if (ctx.text) io.stdout(compile.map(compileLine).join(''));
 
+  ctx.progress.start(`compiling ${file} ahead of time`);
+  let aot: AotBuild;
+  try {
+    aot = compileAotModule(ctx, jit, target, type, verify);
+  } finally {
+    ctx.progress.end();
+  }
+  if (ctx.text) io.stdout(aotLines(file, aot.report));
+
   const runs: GoldenRun[] = [];
   for (const g of goldens) {
-    const run = runGolden(bytes, type, g, setup);
+    const run = runGolden(bytes, type, aot, g, setup);
     runs.push(run);
     if (ctx.text) io.stdout(runText(run.report, maps));
   }
@@ -414,7 +568,26 @@ function demoObject(ctx: DemoContext, jit: Jit, target: DemoTarget): ObjectRepor
     speed.push(s);
     if (ctx.text) io.stdout(speedLine(s));
   }
-  return { file, programs, maps, verify, compile, runs: runs.map((r) => r.report), speed };
+  return {
+    file,
+    programs,
+    maps,
+    verify,
+    compile,
+    aot: aot.report,
+    runs: runs.map((r) => r.report),
+    speed,
+  };
+}
+
+/** `mkdir -p`, before the slow steps, so a bad --out-dir fails at once. */
+function makeDir(dir: string): void {
+  try {
+    mkdirSync(dir, { recursive: true });
+  } catch (cause) {
+    const why = (cause as { code?: unknown } | null)?.code;
+    throw new BpfError('cli', 'IO', `cannot create ${dir}: ${String(why ?? cause)}`, { cause });
+  }
 }
 
 export async function demoCommand(args: ParsedArgs, io: CliIo): Promise<number> {
@@ -425,6 +598,7 @@ export async function demoCommand(args: ParsedArgs, io: CliIo): Promise<number> 
     timeMs: countOpt(args, 'time-ms') ?? DEFAULT_TIME_MS,
     text: !json,
     corpus: stringOpt(args, 'corpus') ?? CORPUS_DIR,
+    outDir: stringOpt(args, 'out-dir'),
   };
   const chosen =
     args.positionals.length > 0
@@ -436,6 +610,7 @@ export async function demoCommand(args: ParsedArgs, io: CliIo): Promise<number> 
     if (!isElf(bytes)) throw new BpfError('load', 'BAD_INPUT', `${t.path} is not an ELF object`);
     return { ...t, bytes };
   });
+  if (ctx.outDir !== undefined) makeDir(ctx.outDir);
 
   const t0 = performance.now();
   const jit = await ctx.progress.during('importing the JIT (binaryen)', async () => {
