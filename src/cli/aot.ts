@@ -100,9 +100,9 @@ export interface LooseAotOptions {
 
 /**
  * Compile one loose program ahead of time. It is verified as the raw Vm verifies it (its own
- * helpers, `memSize` bytes of input), the gate `run`, `bench` and `verify` apply to such files.
- * compileAot's own gate verifies with no input memory, so it is the gate only when memSize is 0;
- * otherwise the module is compiled after this check and its manifest says `verified: false`.
+ * helpers, `memSize` bytes of input), the gate `run`, `bench` and `verify` apply to such files;
+ * compileAot then verifies it again with the object runtime's helpers and the same input size,
+ * so its manifest says `verified: true`.
  */
 export async function compileLooseAot(
   loose: LooseProgram,
@@ -114,7 +114,8 @@ export async function compileLooseAot(
   }
   const compileAot = await aotCompiler();
   return compileAot(looseObject(loose, opts.type), {
-    verify: opts.verify && opts.memSize === 0,
+    verify: opts.verify,
+    memSize: opts.memSize,
     source: opts.source,
     // As the raw Vm sizes its data area: room for the input, however long.
     dataCapacity: Math.max(DEFAULT_DATA_CAPACITY, opts.memSize),
