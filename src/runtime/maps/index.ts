@@ -16,7 +16,13 @@ export { PerfReader, type PerfSample } from './perf.js';
 export type { PollOptions } from './poll.js';
 export { registerMapHelpers, MAP_HELPERS } from './helpers.js';
 export { currentCpu, setCurrentCpu } from './cpu.js';
-export { mapsModule, mapsWasm, instantiateMaps, type MapExports, type WasmHelper } from './module.js';
+export {
+  mapsModule,
+  mapsWasm,
+  instantiateMaps,
+  type MapExports,
+  type WasmHelper,
+} from './module.js';
 export { DESC, DESC_SIZE, RINGBUF_BUSY, RINGBUF_DISCARD, RINGBUF_HDR_SIZE } from './layout.js';
 export {
   BPF_F_CURRENT_CPU,
