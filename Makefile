@@ -100,6 +100,7 @@ bench: build
 	node $(BENCH_OUT)/bench/chart.js
 	node $(BENCH_OUT)/bench/corpus.js
 	node $(BENCH_OUT)/bench/maps.js
+	node $(BENCH_OUT)/bench/overhead.js
 	node $(BENCH_OUT)/bench/verify.js
 	node $(BENCH_OUT)/bench/runtime-load.js
 

@@ -56,6 +56,7 @@ export type {
   ContextLayout,
   ContextOutput,
   EntryRegs,
+  PacketEntry,
 } from './types.js';
 export { rawContext } from './raw.js';
 export { skbContext, socketContext, tcContext, SK_BUFF_SOCKET, SK_BUFF_TC } from './skb.js';
@@ -75,7 +76,13 @@ export {
   xdpAdjustTail,
   xdpContext,
 } from './xdp.js';
-export { packetFrameOf, setPacketRegions, type PacketFrame } from './regions.js';
+export {
+  ContextState,
+  contextState,
+  packetFrameOf,
+  setPacketRegions,
+  type PacketFrame,
+} from './regions.js';
 export { registerPerfOutputWithPacket } from './perf-output.js';
 export {
   SKB_HELPERS,

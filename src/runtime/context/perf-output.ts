@@ -7,7 +7,7 @@
 
 import type { HelperCall, HelperRegistry } from '../helpers.js';
 import { ARGS_SLOT as ARGS, CTX_BASE, CTX_SIZE } from '../layout.js';
-import { packetFrameOf } from './regions.js';
+import { dirtyContext, packetFrameOf } from './regions.js';
 
 export const PERF_EVENT_OUTPUT = 25;
 const CTXLEN_MASK = 0xfffffn << 32n;
@@ -45,6 +45,8 @@ export function registerPerfOutputWithPacket(registry: HelperRegistry): void {
       bytes.copyWithin(STAGE, Number(src), Number(src) + n);
     }
     bytes.copyWithin(STAGE + n, data, data + ctxLen);
+    // The next context run must zero what was staged here.
+    dirtyContext(call.memory, STAGE + n + ctxLen);
     // The map implementation reads r1-r5 from the arguments it is given.
     const args: [bigint, bigint, bigint, bigint, bigint] = [
       call.arg(1),

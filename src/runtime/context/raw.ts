@@ -4,13 +4,47 @@
 
 import { RunError } from '../../errors.js';
 import { DATA_BASE } from '../layout.js';
-import type { VmMemory } from '../memory.js';
-import { checkFits, installRegions } from './regions.js';
-import type { ContextInput, ContextKind, ContextOutput, EntryRegs } from './types.js';
+import type { Region, VmMemory } from '../memory.js';
+import {
+  type ContextState,
+  checkFits,
+  contextState,
+  dirtyPacketArea,
+  installRegions,
+} from './regions.js';
+import type { ContextInput, ContextKind, ContextOutput, EntryRegs, PacketEntry } from './types.js';
+
+const NO_REGIONS: readonly Region[] = Object.freeze([]);
+
+const EMPTY = new Uint8Array(0);
+
+const rawPacketEntry: PacketEntry = {
+  r1: DATA_BASE,
+  enter(memory: VmMemory, state: ContextState, data: Uint8Array, capacity: number): number {
+    checkFits(DATA_BASE + data.length, capacity, 'an input', data.length);
+    // The input region stays (setInput moves it in place); the other contexts' regions go.
+    state.hasInput = false;
+    installRegions(memory, state, NO_REGIONS, undefined);
+    // Only the input region is accessible: the bytes around it need not be zero, but the
+    // packet contexts after this run must know what is no longer zero.
+    dirtyPacketArea(state, DATA_BASE, DATA_BASE + data.length);
+    memory.setInput(data);
+    state.hasInput = true;
+    return data.length;
+  },
+  outputStart(): number {
+    return DATA_BASE;
+  },
+  outputEnd(memory: VmMemory): number {
+    return DATA_BASE + memory.inputLength;
+  },
+  expose(): void {},
+};
 
 export const rawContext: ContextKind = {
   name: 'raw',
   layout: undefined,
+  packetEntry: rawPacketEntry,
   enter(memory: VmMemory, input: ContextInput, capacity: number): EntryRegs {
     if (input.ctx !== undefined) {
       throw new RunError('BAD_INPUT', 'programs without a context take mem (or packet), not ctx');
@@ -18,11 +52,9 @@ export const rawContext: ContextKind = {
     if (input.mem !== undefined && input.packet !== undefined) {
       throw new RunError('BAD_INPUT', 'give mem or packet, not both');
     }
-    const data = input.mem ?? input.packet ?? new Uint8Array(0);
-    checkFits(DATA_BASE + data.length, capacity, `an input of ${data.length} bytes`);
-    installRegions(memory, [], undefined);
-    const addr = memory.setInput(data);
-    return { r1: addr, r2: data.length };
+    const data = input.mem ?? input.packet ?? EMPTY;
+    const r2 = rawPacketEntry.enter(memory, contextState(memory), data, capacity);
+    return { r1: DATA_BASE, r2 };
   },
   leave(memory: VmMemory): ContextOutput {
     return { mem: memory.input(), ctx: new Uint8Array(0) };

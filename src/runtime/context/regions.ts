@@ -4,12 +4,14 @@
 // same read/write rights merged into one region), `packet_meta` for [data_meta, data),
 // `packet` for [data, data_end) (the interpreter's ldabs/ldind read the region named `packet`),
 // `input` for raw memory. Each run replaces every region the previous run of any kind set.
+// Also here: ContextState, what is kept per memory so that entering a context does only the
+// work the previous run made necessary.
 //
 // The frame is the buffer the packet lives in ([hard start, hard end)): helpers that move
 // data/data_end (xdp_adjust_head/tail/meta, skb_change_head/tail...) must stay inside it.
 
 import { RunError } from '../../errors.js';
-import { CTX_BASE, CTX_SIZE, DATA_BASE } from '../layout.js';
+import { CTX_BASE, CTX_SIZE, DATA_BASE, PACKET_BASE } from '../layout.js';
 import type { Region, VmMemory } from '../memory.js';
 import type { ContextField, ContextFields, ContextLayout } from './types.js';
 
@@ -27,31 +29,131 @@ export interface PacketFrame {
   readonly endField: number;
 }
 
-const frames = new WeakMap<VmMemory, PacketFrame>();
-const owned = new WeakMap<VmMemory, string[]>();
+const NO_REGIONS: readonly Region[] = Object.freeze([]);
+
+interface MutableRegion {
+  readonly name: string;
+  start: number;
+  end: number;
+  writable: boolean;
+}
+
+/**
+ * What the context code keeps per memory between runs, so a run zeroes only what earlier runs
+ * can have written and installs only the regions that changed. The kernel gives every test run
+ * a fresh frame and context; here every byte of the packet area ([PACKET_BASE, DATA_BASE +
+ * capacity)) outside [dirtyLo, dirtyHi), and of the context area past ctxDirty, is zero, so
+ * entering a context zeroes those ranges (minus what it is about to overwrite) and nothing else.
+ * Runs write only inside their regions (the interpreter checks it, the verifier proves it for
+ * compiled code), and every helper that moves the packet's boundaries goes through
+ * setPacketRegions, which widens the dirty range to them.
+ */
+export class ContextState {
+  /** The packet frame of the run in progress (undefined for contexts without a packet). */
+  frame: PacketFrame | undefined = undefined;
+  /** The context regions installed now (an array of a context kind, compared by identity). */
+  installed: readonly Region[] = NO_REGIONS;
+  /** Which per-run regions are set: packet, packet_meta, input. */
+  hasPacket = false;
+  hasMeta = false;
+  hasInput = false;
+  /**
+   * The packet and packet_meta regions, set once and then moved in place: a run of a small
+   * program costs about what finding a region by name and allocating a new one costs. Regions
+   * are read when used (MemAccess re-reads them after every helper call), never kept.
+   */
+  readonly packet: MutableRegion = { name: 'packet', start: 0, end: 0, writable: false };
+  readonly meta: MutableRegion = { name: 'packet_meta', start: 0, end: 0, writable: false };
+  dirtyLo: number;
+  dirtyHi: number;
+  /** Bytes from CTX_BASE on that may be nonzero. */
+  ctxDirty = CTX_SIZE;
+
+  constructor(memory: VmMemory) {
+    // Unknown until the first run cleans it: all of it.
+    this.dirtyLo = PACKET_BASE;
+    this.dirtyHi = DATA_BASE + memory.dataCapacity;
+  }
+}
+
+const states = new WeakMap<VmMemory, ContextState>();
+
+/** The context bookkeeping of `memory`. */
+export function contextState(memory: VmMemory): ContextState {
+  let s = states.get(memory);
+  if (s === undefined) {
+    s = new ContextState(memory);
+    states.set(memory, s);
+  }
+  return s;
+}
 
 /** The packet frame of the run in progress (undefined for contexts without a packet). */
 export function packetFrameOf(memory: VmMemory): PacketFrame | undefined {
-  return frames.get(memory);
+  return states.get(memory)?.frame;
 }
 
-/** Replace the regions of the previous context run by `regions`; remember the frame. */
+/**
+ * Replace the regions of the previous context run by `regions` (a context kind's own array,
+ * kept as long as the same one is installed again); remember the frame. The per-run regions go:
+ * packet contexts set theirs right after with setPacketRegions, raw memory with setInput.
+ */
 export function installRegions(
   memory: VmMemory,
+  state: ContextState,
   regions: readonly Region[],
   frame: PacketFrame | undefined,
 ): void {
-  for (const name of owned.get(memory) ?? []) memory.removeRegion(name);
-  memory.removeRegion('input');
-  memory.removeRegion('packet');
-  memory.removeRegion('packet_meta');
-  for (const r of regions) memory.setRegion(r);
-  owned.set(
-    memory,
-    regions.map((r) => r.name),
-  );
-  if (frame === undefined) frames.delete(memory);
-  else frames.set(memory, frame);
+  if (state.installed !== regions) {
+    for (const r of state.installed) memory.removeRegion(r.name);
+    for (const r of regions) memory.setRegion(r);
+    state.installed = regions;
+  }
+  if (state.hasInput) {
+    memory.removeRegion('input');
+    state.hasInput = false;
+  }
+  if (state.hasMeta) {
+    memory.removeRegion('packet_meta');
+    state.hasMeta = false;
+  }
+  // A packet context replaces the packet region in place.
+  if (frame === undefined && state.hasPacket) {
+    memory.removeRegion('packet');
+    state.hasPacket = false;
+  }
+  state.frame = frame;
+}
+
+/**
+ * The steady state of a hot loop, in one check: the last run was of the same kind, in the same
+ * frame (`regions` and `frame` installed, only the packet region set), left nothing dirty before
+ * `lo` (where the caller writes the packet from) and nothing past `ctxSize` in the context. Then
+ * zero what it left past `end`, move the packet region to [data, end) and say so: all that
+ * cleanPacketArea, installRegions and setPacketRegions would do. Otherwise change nothing (the
+ * caller takes that general path).
+ */
+export function reenterPacket(
+  memory: VmMemory,
+  state: ContextState,
+  regions: readonly Region[],
+  frame: PacketFrame,
+  lo: number,
+  data: number,
+  end: number,
+  ctxSize: number,
+): boolean {
+  if (state.frame !== frame || state.installed !== regions || state.dirtyLo !== lo) return false;
+  if (state.hasMeta || state.hasInput || !state.hasPacket || state.ctxDirty > ctxSize) {
+    return false;
+  }
+  if (state.dirtyHi > end) memory.zero(end, state.dirtyHi);
+  state.dirtyHi = end;
+  state.ctxDirty = ctxSize;
+  const packet = state.packet;
+  packet.start = data;
+  packet.end = end;
+  return true;
 }
 
 /**
@@ -65,9 +167,93 @@ export function setPacketRegions(
   end: number,
   writable: boolean,
 ): void {
-  memory.setRegion({ name: 'packet', start: data, end, writable });
-  if (meta < data) memory.setRegion({ name: 'packet_meta', start: meta, end: data, writable });
-  else memory.removeRegion('packet_meta');
+  setPacketRegionsOf(memory, contextState(memory), meta, data, end, writable);
+}
+
+/** setPacketRegions with the state at hand. */
+export function setPacketRegionsOf(
+  memory: VmMemory,
+  state: ContextState,
+  meta: number,
+  data: number,
+  end: number,
+  writable: boolean,
+): void {
+  const packet = state.packet;
+  packet.start = data;
+  packet.end = end;
+  packet.writable = writable;
+  if (!state.hasPacket) {
+    memory.setRegion(packet);
+    state.hasPacket = true;
+  }
+  if (meta < data) {
+    const m = state.meta;
+    m.start = meta;
+    m.end = data;
+    m.writable = writable;
+    if (!state.hasMeta) {
+      memory.setRegion(m);
+      state.hasMeta = true;
+    }
+  } else if (state.hasMeta) {
+    memory.removeRegion('packet_meta');
+    state.hasMeta = false;
+  }
+  // The program may write anywhere in the new regions.
+  if (meta < state.dirtyLo) state.dirtyLo = meta;
+  if (end > state.dirtyHi) state.dirtyHi = end;
+}
+
+/**
+ * Make the packet area zero outside [lo, hi) (which the caller fills next) and note [lo, hi)
+ * as what the coming run may have written.
+ */
+export function cleanPacketArea(
+  memory: VmMemory,
+  state: ContextState,
+  lo: number,
+  hi: number,
+): void {
+  const { dirtyLo, dirtyHi } = state;
+  if (dirtyLo < dirtyHi) {
+    if (dirtyLo < lo) memory.zero(dirtyLo, Math.min(dirtyHi, lo));
+    if (dirtyHi > hi) memory.zero(Math.max(dirtyLo, hi), dirtyHi);
+  }
+  state.dirtyLo = lo;
+  state.dirtyHi = hi;
+}
+
+/** Widen the packet area's dirty range by [lo, hi) (data written without zeroing around it). */
+export function dirtyPacketArea(state: ContextState, lo: number, hi: number): void {
+  if (state.dirtyLo >= state.dirtyHi) {
+    state.dirtyLo = lo;
+    state.dirtyHi = hi;
+    return;
+  }
+  if (lo < state.dirtyLo) state.dirtyLo = lo;
+  if (hi > state.dirtyHi) state.dirtyHi = hi;
+}
+
+/**
+ * Make the context area zero from CTX_BASE + `from` on (the bytes before it the caller writes
+ * itself) and note that the coming run may write its first `size` bytes.
+ */
+export function cleanContext(
+  memory: VmMemory,
+  state: ContextState,
+  from: number,
+  size: number,
+): void {
+  const end = Math.max(state.ctxDirty, size);
+  if (end > from) memory.zero(CTX_BASE + from, CTX_BASE + end);
+  state.ctxDirty = size;
+}
+
+/** Note that the context area may be nonzero up to CTX_BASE + `end` (helpers staging data there). */
+export function dirtyContext(memory: VmMemory, end: number): void {
+  const state = contextState(memory);
+  if (end > state.ctxDirty) state.ctxDirty = Math.min(end, CTX_SIZE);
 }
 
 /** Regions covering the accessible fields of a layout, relative to CTX_BASE, up to `limit` bytes. */
@@ -106,12 +292,13 @@ export function contextRegions(layout: ContextLayout, limit = layout.size): Regi
 /** Copy the caller's context into the context area: raw bytes, or fields by name. */
 export function writeContext(
   memory: VmMemory,
+  state: ContextState,
   layout: ContextLayout,
   ctx: Uint8Array | ContextFields | undefined,
   size: number,
   settable: (field: ContextField) => boolean,
 ): void {
-  memory.bytes.fill(0, CTX_BASE, CTX_BASE + CTX_SIZE);
+  cleanContext(memory, state, 0, Math.min(layout.size, CTX_SIZE));
   if (ctx === undefined) return;
   if (ctx instanceof Uint8Array) {
     if (ctx.length > size) {
@@ -150,12 +337,15 @@ export function writeContext(
   }
 }
 
-/** Check that a packet (plus the room around it) fits the data area; throws INPUT_TOO_LARGE. */
-export function checkFits(end: number, capacity: number, what: string): void {
+/**
+ * Check that a packet of `bytes` bytes (plus the room around it, up to `end`) fits the data
+ * area; throws INPUT_TOO_LARGE naming `what` ('an xdp frame', 'an skb', 'an input').
+ */
+export function checkFits(end: number, capacity: number, what: string, bytes: number): void {
   if (end > DATA_BASE + capacity) {
     throw new RunError(
       'INPUT_TOO_LARGE',
-      `${what} needs ${end - DATA_BASE} bytes of the data area, which holds ${capacity}`,
+      `${what} of ${bytes} bytes needs ${end - DATA_BASE} bytes of the data area, which holds ${capacity}`,
     );
   }
 }

@@ -15,11 +15,17 @@ import { CTX_BASE, DATA_BASE, PACKET_BASE } from '../layout.js';
 import type { VmMemory } from '../memory.js';
 import { LOOPBACK_IFINDEX } from './xdp.js';
 import {
+  type ContextState,
+  type PacketFrame,
   checkFits,
+  cleanContext,
+  cleanPacketArea,
   contextRegions,
+  contextState,
   field,
   installRegions,
-  setPacketRegions,
+  reenterPacket,
+  setPacketRegionsOf,
   writeContext,
 } from './regions.js';
 import type {
@@ -29,6 +35,7 @@ import type {
   ContextLayout,
   ContextOutput,
   EntryRegs,
+  PacketEntry,
 } from './types.js';
 
 export type SkbFlavour = 'tc' | 'socket';
@@ -130,65 +137,125 @@ export const SKB_TAILROOM = 4096;
 
 /** PACKET_HOST 0, BROADCAST 1, MULTICAST 2, OTHERHOST 3 (eth_type_trans on the loopback device, MAC 00:..:00). */
 function pktType(frame: Uint8Array): number {
-  const dst = frame.subarray(0, 6);
-  if (dst.every((b) => b === 0xff)) return 1;
-  if (((dst[0] ?? 0) & 1) !== 0) return 2;
-  return dst.every((b) => b === 0) ? 0 : 3;
+  let broadcast = true;
+  let zero = true;
+  for (let i = 0; i < 6; i++) {
+    const b = frame[i] ?? 0;
+    if (b !== 0xff) broadcast = false;
+    if (b !== 0) zero = false;
+  }
+  if (broadcast) return 1;
+  if (((frame[0] ?? 0) & 1) !== 0) return 2;
+  return zero ? 0 : 3;
 }
+
+const EMPTY = new Uint8Array(0);
 
 export function skbContext(flavour: SkbFlavour): ContextKind {
   const layout = flavour === 'tc' ? SK_BUFF_TC : SK_BUFF_SOCKET;
+  const regions = contextRegions(layout);
   // Where skb->data points relative to the frame start.
   const dataOff = flavour === 'tc' ? 0 : ETH_HLEN;
+  const writable = flavour === 'tc';
+  const settable = (f: ContextField): boolean => SETTABLE.has(f.name);
+  // The frame of the last packet laid out (the same object while the packet length stays, so
+  // reenterPacket recognises it).
+  let frameObj: PacketFrame = Object.freeze({
+    kind: 'skb',
+    start: 0,
+    end: 0,
+    writable,
+    dataField: OFF.data,
+    endField: OFF.data_end,
+  });
+
+  /** Lay the frame out and fill the fields the kernel derives from it; the rest is the caller's. */
+  const layFrame = (
+    memory: VmMemory,
+    state: ContextState,
+    frame: Uint8Array,
+    capacity: number,
+    ctx: ContextInput['ctx'],
+  ): number => {
+    if (frame.length < ETH_HLEN) {
+      throw new RunError('BAD_INPUT', `an skb frame needs ${ETH_HLEN} bytes, got ${frame.length}`);
+    }
+    const frameAt = DATA_BASE - dataOff;
+    const dataEnd = frameAt + frame.length;
+    const start = Math.max(PACKET_BASE, frameAt - SKB_HEADROOM);
+    const end = dataEnd + SKB_TAILROOM;
+    checkFits(end, capacity, 'an skb', frame.length);
+    if (ctx === undefined) cleanContext(memory, state, 0, layout.size);
+    else writeContext(memory, state, layout, ctx, layout.size, settable);
+    if (frameObj.start !== start || frameObj.end !== end) {
+      frameObj = Object.freeze({ ...frameObj, start, end });
+    }
+    const again = reenterPacket(
+      memory,
+      state,
+      regions,
+      frameObj,
+      frameAt,
+      DATA_BASE,
+      dataEnd,
+      layout.size,
+    );
+    if (!again) cleanPacketArea(memory, state, frameAt, dataEnd);
+    memory.bytes.set(frame, frameAt);
+    const view = memory.view;
+    const len = dataEnd - DATA_BASE;
+    view.setUint32(CTX_BASE + OFF.len, len, true);
+    view.setUint32(CTX_BASE + OFF.pkt_type, pktType(frame), true);
+    // skb->protocol is stored in network byte order: the frame's bytes 12-13 as they are.
+    view.setUint16(CTX_BASE + OFF.protocol, ((frame[12] ?? 0) << 8) | (frame[13] ?? 0), false);
+    view.setUint16(CTX_BASE + OFF.protocol + 2, 0, true);
+    if (view.getUint32(CTX_BASE + OFF.ifindex, true) === 0)
+      view.setUint32(CTX_BASE + OFF.ifindex, LOOPBACK_IFINDEX, true);
+    if (view.getUint32(CTX_BASE + OFF.wire_len, true) === 0)
+      view.setUint32(CTX_BASE + OFF.wire_len, frame.length, true);
+    if (view.getUint32(CTX_BASE + OFF.gso_segs, true) === 0)
+      view.setUint32(CTX_BASE + OFF.gso_segs, 1, true);
+    view.setUint32(CTX_BASE + OFF.data, DATA_BASE, true);
+    view.setUint32(CTX_BASE + OFF.data_end, dataEnd, true);
+    view.setUint32(CTX_BASE + OFF.data_meta, DATA_BASE, true);
+    if (!again) {
+      installRegions(memory, state, regions, frameObj);
+      setPacketRegionsOf(memory, state, DATA_BASE, DATA_BASE, dataEnd, writable);
+    }
+    return len;
+  };
+
+  const packetEntry: PacketEntry = {
+    r1: CTX_BASE,
+    enter(memory: VmMemory, state: ContextState, packet: Uint8Array, capacity: number): number {
+      return layFrame(memory, state, packet, capacity, undefined);
+    },
+    outputStart(memory: VmMemory): number {
+      return memory.view.getUint32(CTX_BASE + OFF.data, true) - dataOff;
+    },
+    outputEnd(memory: VmMemory): number {
+      const view = memory.view;
+      const data = view.getUint32(CTX_BASE + OFF.data, true);
+      return Math.max(data, view.getUint32(CTX_BASE + OFF.data_end, true));
+    },
+    expose(memory: VmMemory): void {
+      if (dataOff === 0) return;
+      const data = memory.view.getUint32(CTX_BASE + OFF.data, true);
+      memory.zero(data - dataOff, data);
+    },
+  };
+
   return {
     name: 'skb',
     layout,
+    packetEntry,
     enter(memory: VmMemory, input: ContextInput, capacity: number): EntryRegs {
       if (input.mem !== undefined) {
         throw new RunError('BAD_INPUT', 'skb programs take a packet, not mem');
       }
-      const frame = input.packet ?? new Uint8Array(0);
-      if (frame.length < ETH_HLEN) {
-        throw new RunError(
-          'BAD_INPUT',
-          `an skb frame needs ${ETH_HLEN} bytes, got ${frame.length}`,
-        );
-      }
-      const frameAt = DATA_BASE - dataOff;
-      const dataEnd = frameAt + frame.length;
-      const start = Math.max(PACKET_BASE, frameAt - SKB_HEADROOM);
-      const end = dataEnd + SKB_TAILROOM;
-      checkFits(end, capacity, `an skb of ${frame.length} bytes`);
-      memory.bytes.fill(0, start, end);
-      memory.bytes.set(frame, frameAt);
-      writeContext(memory, layout, input.ctx, layout.size, (f) => SETTABLE.has(f.name));
-      const view = memory.view;
-      const len = dataEnd - DATA_BASE;
-      view.setUint32(CTX_BASE + OFF.len, len, true);
-      view.setUint32(CTX_BASE + OFF.pkt_type, pktType(frame), true);
-      // skb->protocol is stored in network byte order: the frame's bytes 12-13 as they are.
-      view.setUint16(CTX_BASE + OFF.protocol, ((frame[12] ?? 0) << 8) | (frame[13] ?? 0), false);
-      view.setUint16(CTX_BASE + OFF.protocol + 2, 0, true);
-      if (view.getUint32(CTX_BASE + OFF.ifindex, true) === 0)
-        view.setUint32(CTX_BASE + OFF.ifindex, LOOPBACK_IFINDEX, true);
-      if (view.getUint32(CTX_BASE + OFF.wire_len, true) === 0)
-        view.setUint32(CTX_BASE + OFF.wire_len, frame.length, true);
-      if (view.getUint32(CTX_BASE + OFF.gso_segs, true) === 0)
-        view.setUint32(CTX_BASE + OFF.gso_segs, 1, true);
-      view.setUint32(CTX_BASE + OFF.data, DATA_BASE, true);
-      view.setUint32(CTX_BASE + OFF.data_end, dataEnd, true);
-      view.setUint32(CTX_BASE + OFF.data_meta, DATA_BASE, true);
-      const writable = flavour === 'tc';
-      installRegions(memory, contextRegions(layout), {
-        kind: 'skb',
-        start,
-        end,
-        writable,
-        dataField: OFF.data,
-        endField: OFF.data_end,
-      });
-      setPacketRegions(memory, DATA_BASE, DATA_BASE, dataEnd, writable);
-      return { r1: CTX_BASE, r2: len };
+      const state = contextState(memory);
+      const r2 = layFrame(memory, state, input.packet ?? EMPTY, capacity, input.ctx);
+      return { r1: CTX_BASE, r2 };
     },
     leave(memory: VmMemory): ContextOutput {
       const view = memory.view;

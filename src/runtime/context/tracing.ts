@@ -7,8 +7,8 @@
 
 import { RunError } from '../../errors.js';
 import { CTX_BASE, CTX_SIZE } from '../layout.js';
-import type { VmMemory } from '../memory.js';
-import { contextRegions, field, installRegions, writeContext } from './regions.js';
+import type { Region, VmMemory } from '../memory.js';
+import { contextRegions, contextState, field, installRegions, writeContext } from './regions.js';
 import type {
   ContextField,
   ContextInput,
@@ -88,6 +88,14 @@ export const RAW_TRACEPOINT_ARGS: ContextLayout = Object.freeze({
  */
 export function tracingContext(layout: ContextLayout, variable: boolean): ContextKind {
   let given = 0;
+  // Region lists by accessible size: the same array while the size stays (installRegions).
+  const full = contextRegions(layout);
+  let partial: { size: number; regions: readonly Region[] } = { size: layout.size, regions: full };
+  const regionsFor = (size: number): readonly Region[] => {
+    if (size === layout.size) return full;
+    if (partial.size !== size) partial = { size, regions: contextRegions(layout, size) };
+    return partial.regions;
+  };
   return {
     name: 'tracing',
     layout,
@@ -96,10 +104,11 @@ export function tracingContext(layout: ContextLayout, variable: boolean): Contex
         throw new RunError('BAD_INPUT', `${layout.type} programs take ctx only, no packet or mem`);
       }
       if (layout.size > CTX_SIZE) throw new RunError('BAD_INPUT', `${layout.type} is too large`);
-      writeContext(memory, layout, input.ctx, layout.size, () => true);
+      const state = contextState(memory);
+      writeContext(memory, state, layout, input.ctx, layout.size, () => true);
       const ctx = input.ctx;
       given = variable ? (ctx instanceof Uint8Array ? ctx.length : layout.size) : layout.size;
-      installRegions(memory, contextRegions(layout, given), undefined);
+      installRegions(memory, state, regionsFor(given), undefined);
       return { r1: CTX_BASE, r2: given };
     },
     leave(memory: VmMemory): ContextOutput {

@@ -4,6 +4,7 @@
 // linear memory before a run and to read them back afterwards.
 
 import type { VmMemory } from '../memory.js';
+import type { ContextState } from './regions.js';
 
 export type ContextFieldKind = 'scalar' | 'pkt_data' | 'pkt_end' | 'pkt_meta';
 
@@ -68,4 +69,29 @@ export interface ContextKind {
   enter(memory: VmMemory, input: ContextInput, capacity: number): EntryRegs;
   /** Read the packet and context back after a run. */
   leave(memory: VmMemory): ContextOutput;
+  /** The packet-only fast path, for the kinds that take a packet (or raw memory). */
+  readonly packetEntry?: PacketEntry | undefined;
+}
+
+/**
+ * What ObjectRuntime runners use instead of enter/leave: the same memory and regions as
+ * `enter(memory, { packet })`, without building input, entry or output objects, and the output
+ * packet found where it lies in memory instead of copied out.
+ */
+export interface PacketEntry {
+  /** r1 of every run: the context's address (the data's for raw memory). */
+  readonly r1: number;
+  /**
+   * Lay `packet` out as enter does; returns r2.
+   * @throws RunError BAD_INPUT or INPUT_TOO_LARGE, as enter.
+   */
+  enter(memory: VmMemory, state: ContextState, packet: Uint8Array, capacity: number): number;
+  /** After a run: where the packet leave() would return starts in memory, and where it ends. */
+  outputStart(memory: VmMemory): number;
+  outputEnd(memory: VmMemory): number;
+  /**
+   * Make [outputStart, outputEnd) hold exactly what leave() returns as the packet (socket
+   * filters zero the 14 bytes before the data: the L2 header the kernel gives back zeroed).
+   */
+  expose(memory: VmMemory): void;
 }

@@ -19,4 +19,5 @@ export {
 } from './runtime.js';
 export { checkHelpers, helpersOf, missingHelpers, nameOfHelper, relocate } from './relocate.js';
 export type { MissingHelper } from './relocate.js';
-export { MAX_TAIL_CALL_CNT, TAIL_CALL_HELPER, TailCall } from './tail-call.js';
+export { MAX_TAIL_CALL_CNT, TAIL_CALL_HELPER, TailCall, TailCallState } from './tail-call.js';
+export { ProgramRunner, type RunnerBinding, type RunnerOptions } from './runner.js';

@@ -4,17 +4,27 @@
 // bpf_tail_call between the object's programs, the context helpers of src/runtime/context/
 // (xdp_adjust_*, the skb packet helpers), plus whatever the caller registers), and the run loop:
 // lay the program type's context out (src/runtime/context/), run, follow tail calls, give back
-// r0 and the packet/context as the program left them.
+// r0 and the packet/context as the program left them. `run()` is the general entry (any input,
+// a result object with copies); `runner()` (runner.ts) is the one for hot loops: the same loop
+// over a packet-only context, with nothing allocated per run.
+//
+// The loop is on the hot path of small programs, whose own run takes ~70 ns: names, context
+// kinds, prepared executables and stack depths are looked up once per program and kept in
+// arrays by id; the stack is zeroed only as far as the previous run could write it
+// (VmMemory.freshStack), the context and packet only where earlier runs wrote (ContextState).
 //
 // Two kinds of object extend it: VmObject (object.ts: an ELF object whose programs are verified
 // and prepared for the interpreter or the JIT on first use) and AotObject (src/aot/: programs
 // compiled ahead of time into one .wasm, loaded by the light runtime).
 
 import { BpfError, LoadError, RunError } from '../../errors.js';
+import type { Program } from '../../isa/insn.js';
 import {
   type ContextInput,
   type ContextKind,
+  type ContextOutput,
   contextOf,
+  contextState,
   registerPerfOutputWithPacket,
   registerRedirectMap,
   registerSkbHelpers,
@@ -27,12 +37,14 @@ import {
   type Executable,
   type TraceSink,
 } from '../engine.js';
-import { type HelperFn, HelperRegistry } from '../helpers.js';
+import type { HelperFn, HelperRegistry } from '../helpers.js';
 import { type HostEnv, registerStandardHelpers } from '../helpers/index.js';
+import { MAX_FRAMES, R0_SLOT } from '../layout.js';
 import type { BpfMap, MapSet } from '../maps/index.js';
 import { registerMapHelpers } from '../maps/helpers.js';
 import type { VmMemory } from '../memory.js';
-import { TailCall, type TailCallState, registerTailCall } from './tail-call.js';
+import { ProgramRunner, type RunnerOptions } from './runner.js';
+import { TailCallRegistry, TailCallState, registerTailCall } from './tail-call.js';
 
 /** The engines an object's program can run on: the Vm's two, or code compiled ahead of time. */
 export type ObjectEngine = EngineName | 'aot';
@@ -84,6 +96,11 @@ export interface RuntimeProgram {
   readonly id: number;
   /** Helper ids it calls. */
   readonly helpers: readonly number[];
+  /**
+   * Its bytecode, when the object has it (VmObject): tells the run loop whether a run stays in
+   * stack frame 0 (no bpf-to-bpf calls, no callbacks), so only that frame needs zeroing.
+   */
+  readonly program?: Program | undefined;
 }
 
 /** A source line of a program, as BTF line info records it. */
@@ -92,13 +109,32 @@ export interface SourceLine {
 }
 
 export abstract class ObjectRuntime<P extends RuntimeProgram = RuntimeProgram> {
-  readonly helpers: HelperRegistry = new HelperRegistry();
+  readonly helpers: HelperRegistry = new TailCallRegistry();
   protected readonly env: ExecEnv;
-  protected readonly tail: TailCallState = { count: 0 };
+  protected readonly tail = new TailCallState();
   protected readonly cache = new Map<string, Executable>();
   private budgetValue: number;
   private currentTrace: TraceSink | undefined;
-  private readonly byId = new Map<number, P>();
+  /** Programs by id, by name (then section), and what the run loop needs of each, by id. */
+  private readonly byId: Array<P | undefined> = [];
+  private readonly byName = new Map<string, P>();
+  private readonly kinds: Array<ContextKind | undefined> = [];
+  private readonly frames: Array<number | undefined> = [];
+  /** Executables by engine and program id (emptied when a helper is registered). */
+  private ready: Record<ObjectEngine, Array<Executable | undefined>> = {
+    interp: [],
+    jit: [],
+    aot: [],
+  };
+  /** Counts registerHelper calls: runners keep their executable while it stays. */
+  private generation = 0;
+  // The last run: r0 (in R0_SLOT when the engine's 32-bit path ran it), the program it ended
+  // in, tail calls, instructions.
+  private r0Value = 0n;
+  private r0InSlot = false;
+  private lastProgram: P | undefined;
+  private lastTailCalls = 0;
+  private lastExecuted = 0;
 
   protected constructor(
     readonly memory: VmMemory,
@@ -111,7 +147,12 @@ export abstract class ObjectRuntime<P extends RuntimeProgram = RuntimeProgram> {
     programCount: number,
   ) {
     this.budgetValue = checkBudget(opts.budget ?? DEFAULT_OBJECT_BUDGET);
-    for (const p of programs) this.byId.set(p.id, p);
+    for (const p of programs) {
+      this.byId[p.id] = p;
+      if (!this.byName.has(p.name)) this.byName.set(p.name, p);
+    }
+    // Section names find the first program of the section, unless a program has that name.
+    for (const p of programs) if (!this.byName.has(p.section)) this.byName.set(p.section, p);
     registerStandardHelpers(this.helpers, opts.host);
     registerMapHelpers(this.helpers, this.maps);
     registerPerfOutputWithPacket(this.helpers);
@@ -158,8 +199,7 @@ export abstract class ObjectRuntime<P extends RuntimeProgram = RuntimeProgram> {
 
   /** The program called `name` (function name, or section name for unnamed ones). */
   program(name: string): P {
-    const p =
-      this.programs.find((x) => x.name === name) ?? this.programs.find((x) => x.section === name);
+    const p = this.byName.get(name);
     if (p === undefined) {
       throw new LoadError(
         'PROG_NOT_FOUND',
@@ -178,6 +218,8 @@ export abstract class ObjectRuntime<P extends RuntimeProgram = RuntimeProgram> {
   registerHelper(id: number, fn: HelperFn, name?: string): this {
     this.helpers.register(id, fn, name);
     this.cache.clear();
+    this.ready = { interp: [], jit: [], aot: [] };
+    this.generation++;
     return this;
   }
 
@@ -191,7 +233,7 @@ export abstract class ObjectRuntime<P extends RuntimeProgram = RuntimeProgram> {
    * @throws LoadError UNKNOWN_HELPER when it calls a helper nobody registered; CompileError.
    */
   prepare(name: string, engine: ObjectEngine = this.engine): Executable {
-    return this.prepared(this.program(name), engine);
+    return this.executable(this.program(name), engine);
   }
 
   /**
@@ -204,76 +246,202 @@ export abstract class ObjectRuntime<P extends RuntimeProgram = RuntimeProgram> {
     if (opts.trace !== undefined && engine !== 'interp') {
       throw new RunError('UNSUPPORTED', `tracing needs the interpreter, not '${engine}'`);
     }
-    let prog = this.program(name);
+    const prog = this.program(name);
     const kind = this.contextFor(prog);
-    let exe = this.prepared(prog, engine);
+    // Prepared before the context is laid out: a program that cannot run leaves memory alone.
+    const exe = this.executable(prog, engine);
     const entry = kind.enter(this.memory, input, this.dataCapacity);
-    let r1 = entry.r1;
-    this.tail.count = 0;
-    let executed = 0;
-    let tailCalls = 0;
-    let r0: bigint;
     this.currentTrace = opts.trace;
-    const count = (): void => {
-      executed = exe.executed < 0 || executed < 0 ? -1 : executed + exe.executed;
-    };
     try {
-      for (;;) {
-        this.memory.clearStack();
-        try {
-          r0 = exe.run(r1, entry.r2);
-          count();
-          break;
-        } catch (e) {
-          if (kind.name === 'skb' && this.isPacketLoadFault(e, prog)) {
-            // The kernel's ld_abs/ld_ind outside the packet ends the program with r0 = 0.
-            r0 = 0n;
-            count();
-            break;
-          }
-          if (!(e instanceof TailCall)) throw this.withSourceLine(e, prog);
-          count();
-          const next = this.byId.get(e.target);
-          if (next === undefined) {
-            throw new RunError(
-              'HELPER_FAILED',
-              `tail call from ${prog.name} to program ${e.target}, which is not in this module`,
-              { insn: e.insn },
-            );
-          }
-          if (this.contextFor(next) !== kind) {
-            throw new RunError(
-              'HELPER_FAILED',
-              `tail call from ${prog.name} (${prog.type}) to ${next.name} (${next.type})`,
-              { insn: e.insn },
-            );
-          }
-          prog = next;
-          exe = this.prepared(prog, engine);
-          r1 = e.ctx;
-          tailCalls++;
-        }
-      }
+      this.chain(prog, exe, kind, engine, entry.r1, entry.r2, false);
     } finally {
       this.currentTrace = undefined;
     }
-    const out = kind.leave(this.memory);
-    return {
-      r0,
-      r0Signed: BigInt.asIntN(64, r0),
-      retval: Number(r0 & 0xffff_ffffn),
-      ...(out.packet !== undefined ? { packet: out.packet } : {}),
-      ...(out.mem !== undefined ? { mem: out.mem } : {}),
-      ctx: out.ctx,
-      executed,
-      engine,
-      program: prog.name,
-      tailCalls,
+    return this.result(kind.leave(this.memory), engine);
+  }
+
+  /**
+   * A runner for hot loops over program `name`: `runner.run(packet)` lays the packet out as
+   * `run(name, { packet })` does, runs it (following tail calls) and returns the retval, with
+   * nothing allocated per run; r0, the output packet and the rest are read from it afterwards
+   * (see runner.ts). For programs that take a packet or raw memory: xdp, tc, socket filters,
+   * unspec. The program is prepared here.
+   * @throws RunError UNSUPPORTED for program types that take a ctx only (tracing); LoadError
+   * when it cannot be prepared.
+   */
+  runner(name: string, opts: RunnerOptions = {}): ProgramRunner {
+    const engine = opts.engine ?? this.engine;
+    const prog = this.program(name);
+    const kind = this.contextFor(prog);
+    const entry = kind.packetEntry;
+    if (entry === undefined) {
+      throw new RunError(
+        'UNSUPPORTED',
+        `program ${prog.name} (${prog.type}) takes a ctx, not a packet: run it with run()`,
+      );
+    }
+    let exe = this.executable(prog, engine);
+    let generation = this.generation;
+    const r1 = entry.r1;
+    const execute = (r2: number): number => {
+      if (generation !== this.generation) {
+        exe = this.executable(prog, engine);
+        generation = this.generation;
+      }
+      return this.chain(prog, exe, kind, engine, r1, r2, true);
     };
+    return new ProgramRunner({
+      name: prog.name,
+      engine,
+      memory: this.memory,
+      state: contextState(this.memory),
+      entry,
+      capacity: this.dataCapacity,
+      execute,
+      r0: () => this.lastR0(),
+      program: () => this.lastProgram?.name ?? prog.name,
+      tailCalls: () => this.lastTailCalls,
+      executed: () => this.lastExecuted,
+    });
+  }
+
+  /**
+   * Run `first` (prepared as `firstExe`) on the context entered with r1/r2, following tail
+   * calls, each program on a clean stack; returns r0's low 32 bits. The full r0 and the rest of
+   * the run stay in the last* fields until the next run. `low`: run through the engine's 32-bit
+   * path where it has one (r0 then stays in R0_SLOT, read only if asked for).
+   */
+  private chain(
+    first: P,
+    firstExe: Executable,
+    kind: ContextKind,
+    engine: ObjectEngine,
+    r1: number,
+    r2: number,
+    low: boolean,
+  ): number {
+    const memory = this.memory;
+    const tail = this.tail;
+    const signal = tail.signal;
+    let prog = first;
+    let exe = firstExe;
+    let ctx = r1;
+    let executed = 0;
+    let tailCalls = 0;
+    tail.count = 0;
+    for (;;) {
+      memory.freshStack(this.framesOf(prog));
+      try {
+        let retval: number;
+        if (low && exe.runLow !== undefined) {
+          retval = exe.runLow(ctx, r2);
+          this.r0InSlot = true;
+        } else {
+          const r0 = exe.run(ctx, r2);
+          this.r0Value = r0;
+          this.r0InSlot = false;
+          retval = Number(r0 & 0xffff_ffffn);
+        }
+        this.finish(prog, tailCalls, addExecuted(executed, exe.executed));
+        return retval;
+      } catch (e) {
+        if (e !== signal) {
+          if (kind.name === 'skb' && this.isPacketLoadFault(e, prog)) {
+            // The kernel's ld_abs/ld_ind outside the packet ends the program with r0 = 0.
+            this.r0Value = 0n;
+            this.r0InSlot = false;
+            this.finish(prog, tailCalls, addExecuted(executed, exe.executed));
+            return 0;
+          }
+          throw this.withSourceLine(e, prog);
+        }
+        executed = addExecuted(executed, exe.executed);
+        const next = this.byId[signal.target];
+        if (next === undefined) {
+          throw new RunError(
+            'HELPER_FAILED',
+            `tail call from ${prog.name} to program ${signal.target}, which is not in this module`,
+            { insn: signal.pc },
+          );
+        }
+        if (this.contextFor(next) !== kind) {
+          throw new RunError(
+            'HELPER_FAILED',
+            `tail call from ${prog.name} (${prog.type}) to ${next.name} (${next.type})`,
+            { insn: signal.pc },
+          );
+        }
+        prog = next;
+        exe = this.executable(prog, engine);
+        ctx = signal.ctx;
+        tailCalls++;
+      }
+    }
+  }
+
+  private finish(prog: P, tailCalls: number, executed: number): void {
+    this.lastProgram = prog;
+    this.lastTailCalls = tailCalls;
+    this.lastExecuted = executed;
+  }
+
+  /** r0 of the last run, unsigned 64-bit. */
+  private lastR0(): bigint {
+    return this.r0InSlot ? this.memory.view.getBigUint64(R0_SLOT, true) : this.r0Value;
+  }
+
+  /** The result of the last run, from what the context left. */
+  private result(out: ContextOutput, engine: ObjectEngine): ObjectRunResult {
+    const r0 = this.lastR0();
+    const r0Signed = BigInt.asIntN(64, r0);
+    const retval = Number(r0 & 0xffff_ffffn);
+    const { packet, mem, ctx } = out;
+    const executed = this.lastExecuted;
+    const program = this.lastProgram?.name ?? '';
+    const tailCalls = this.lastTailCalls;
+    if (packet !== undefined) {
+      return { r0, r0Signed, retval, packet, ctx, executed, engine, program, tailCalls };
+    }
+    if (mem !== undefined) {
+      return { r0, r0Signed, retval, mem, ctx, executed, engine, program, tailCalls };
+    }
+    return { r0, r0Signed, retval, ctx, executed, engine, program, tailCalls };
+  }
+
+  /** The program ready to run on `engine`: prepared() once, then kept by id. */
+  private executable(p: P, engine: ObjectEngine): Executable {
+    const list = this.ready[engine] as Array<Executable | undefined> | undefined;
+    // Not an engine name: prepared() says so.
+    if (list === undefined) return this.prepared(p, engine);
+    let exe = list[p.id];
+    if (exe === undefined) {
+      exe = this.prepared(p, engine);
+      list[p.id] = exe;
+    }
+    return exe;
+  }
+
+  private framesOf(p: P): number {
+    let n = this.frames[p.id];
+    if (n === undefined) {
+      n = this.stackFrames(p);
+      this.frames[p.id] = n;
+    }
+    return n;
+  }
+
+  /**
+   * Stack frames a run of `p` may write: 1 when its bytecode has no bpf-to-bpf call and no
+   * function pointer (callback), all of them otherwise or when the bytecode is not at hand.
+   */
+  protected stackFrames(p: P): number {
+    return p.program === undefined ? MAX_FRAMES : stackFramesOf(p.program);
   }
 
   /** The context kind of a program's type; UNSUPPORTED for types we cannot run. */
   protected contextFor(p: P): ContextKind {
+    const known = this.kinds[p.id];
+    if (known !== undefined) return known;
     const kind = contextOf(p.type);
     if (kind === undefined) {
       throw new BpfError(
@@ -282,6 +450,7 @@ export abstract class ObjectRuntime<P extends RuntimeProgram = RuntimeProgram> {
         `program ${p.name}: running programs of type ${p.type} is not supported`,
       );
     }
+    this.kinds[p.id] = kind;
     return kind;
   }
 
@@ -319,4 +488,28 @@ export abstract class ObjectRuntime<P extends RuntimeProgram = RuntimeProgram> {
     if (rec === undefined) return e;
     return new RunError(e.code, e.detail, { insn: e.insn, line: rec.line, cause: e });
   }
+}
+
+// Code.CALL_LOCAL, Code.LDDW and LddwSrc.FUNC of src/isa/opcodes.ts, restated: the light
+// runtime (ebpf-wasm/runtime) runs through this file and must not import src/isa/
+// (test/runtime/runner.test.ts checks stackFramesOf against assembled programs).
+const CALL_LOCAL = 0x185;
+const LDDW = 0x18;
+const LDDW_FUNC = 4;
+
+/**
+ * Stack frames a run of `program` may write: 1 without bpf-to-bpf calls and function pointers
+ * (callbacks run in the frame above their caller's), all MAX_FRAMES with them.
+ */
+export function stackFramesOf(program: Program): number {
+  for (const insn of program.insns) {
+    if (insn.code === CALL_LOCAL) return MAX_FRAMES;
+    if (insn.code === LDDW && insn.src === LDDW_FUNC) return MAX_FRAMES;
+  }
+  return 1;
+}
+
+/** Instructions over a chain: -1 as soon as compiled code (which does not count) ran a part. */
+function addExecuted(total: number, more: number): number {
+  return total < 0 || more < 0 ? -1 : total + more;
 }
