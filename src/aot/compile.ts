@@ -31,7 +31,12 @@ import { appendCustomSection, withModuleName } from '../jit/wasm-binary.js';
 import type { HelperRegistry } from '../runtime/helpers.js';
 import { CPU_SLOT, WASM_PAGE } from '../runtime/layout.js';
 import { MAP_HELPERS, mapsWasm } from '../runtime/maps/index.js';
-import { nameOfHelper, type ObjectProgram, VmObject } from '../runtime/object/index.js';
+import {
+  nameOfHelper,
+  type ObjectProgram,
+  stackFramesOf,
+  VmObject,
+} from '../runtime/object/index.js';
 import { throwIfRejected } from '../verifier/gate.js';
 import {
   AOT_MODULE_NAME,
@@ -205,6 +210,7 @@ export function compileAot(input: Uint8Array | BpfObject, opts: AotOptions = {})
           .map((id) => ({ id, name: nameOfHelper(id, obj.helpers) })),
         wasmHelpers: p.helpers.filter((id) => linked.has(id)),
         functions,
+        stackFrames: stackFramesOf(p.program),
         pcMap: { offsets: Array.from(own.offsets), pcs: Array.from(own.pcs) },
         packetLoads: p.program.insns
           .filter((i) => {

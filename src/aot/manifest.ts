@@ -115,6 +115,8 @@ export interface ManifestProgram {
   readonly functions: readonly [number, number];
   /** Byte offsets in the module and the instruction each one starts (trap locations). */
   readonly pcMap: { readonly offsets: readonly number[]; readonly pcs: readonly number[] };
+  /** Stack frames a run can write (1 without bpf-to-bpf calls and callbacks, else all). */
+  readonly stackFrames?: number;
   /** Slots of its ldabs/ldind instructions (a fault there ends a socket program with r0 = 0). */
   readonly packetLoads: readonly number[];
   /** BTF line info: instruction slot -> C source line. */

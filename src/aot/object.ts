@@ -17,7 +17,7 @@ import { type TrapLocator, translateTrap } from '../jit/traps.js';
 import { pcAt, type PcMap } from '../jit/pcmap.js';
 import type { Executable } from '../runtime/engine.js';
 import type { HelperRegistry } from '../runtime/helpers.js';
-import { WASM_PAGE } from '../runtime/layout.js';
+import { MAX_FRAMES, WASM_PAGE } from '../runtime/layout.js';
 import type { MapExports } from '../runtime/maps/module.js';
 import { layoutMaps, mapSetOf } from '../runtime/maps/set.js';
 import type { MapDef } from '../runtime/maps/types.js';
@@ -209,6 +209,11 @@ export class AotObject extends ObjectRuntime<AotProgram> {
 
   protected sourceLine(p: AotProgram, pc: number): SourceLine | undefined {
     return lineAt(p.manifest.lines, pc);
+  }
+
+  protected stackFrames(p: AotProgram): number {
+    const n = p.manifest.stackFrames;
+    return n !== undefined && Number.isInteger(n) && n >= 1 && n <= MAX_FRAMES ? n : MAX_FRAMES;
   }
 
   protected isPacketLoad(p: AotProgram, pc: number): boolean {

@@ -20,7 +20,7 @@ import {
   type ProgramRunner,
   VmObject,
 } from '../../src/runtime/object/index.js';
-import { stackFramesOf } from '../../src/runtime/object/runtime.js';
+import { stackFramesOf } from '../../src/runtime/object/frames.js';
 import { Vm } from '../../src/vm.js';
 import {
   CORPUS,

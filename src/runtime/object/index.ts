@@ -17,6 +17,7 @@ export {
   type RuntimeProgram,
   type SourceLine,
 } from './runtime.js';
+export { stackFramesOf } from './frames.js';
 export { checkHelpers, helpersOf, missingHelpers, nameOfHelper, relocate } from './relocate.js';
 export type { MissingHelper } from './relocate.js';
 export { MAX_TAIL_CALL_CNT, TAIL_CALL_HELPER, TailCall, TailCallState } from './tail-call.js';

@@ -22,6 +22,7 @@ import type { HelperRegistry } from '../helpers.js';
 import { DEFAULT_DATA_CAPACITY } from '../layout.js';
 import { createMaps } from '../maps/index.js';
 import { VmMemory } from '../memory.js';
+import { stackFramesOf } from './frames.js';
 import {
   checkHelpers,
   helpersOf,
@@ -181,6 +182,10 @@ export class VmObject extends ObjectRuntime<ObjectProgram> {
 
   protected sourceLine(p: ObjectProgram, pc: number): SourceLine | undefined {
     return lineOf(p.source, pc);
+  }
+
+  protected stackFrames(p: ObjectProgram): number {
+    return stackFramesOf(p.program);
   }
 
   protected isPacketLoad(p: ObjectProgram, pc: number): boolean {

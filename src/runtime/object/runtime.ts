@@ -18,7 +18,6 @@
 // compiled ahead of time into one .wasm, loaded by the light runtime).
 
 import { BpfError, LoadError, RunError } from '../../errors.js';
-import type { Program } from '../../isa/insn.js';
 import {
   type ContextInput,
   type ContextKind,
@@ -39,7 +38,7 @@ import {
 } from '../engine.js';
 import type { HelperFn, HelperRegistry } from '../helpers.js';
 import { type HostEnv, registerStandardHelpers } from '../helpers/index.js';
-import { MAX_FRAMES, R0_SLOT } from '../layout.js';
+import { R0_SLOT } from '../layout.js';
 import type { BpfMap, MapSet } from '../maps/index.js';
 import { registerMapHelpers } from '../maps/helpers.js';
 import type { VmMemory } from '../memory.js';
@@ -96,11 +95,6 @@ export interface RuntimeProgram {
   readonly id: number;
   /** Helper ids it calls. */
   readonly helpers: readonly number[];
-  /**
-   * Its bytecode, when the object has it (VmObject): tells the run loop whether a run stays in
-   * stack frame 0 (no bpf-to-bpf calls, no callbacks), so only that frame needs zeroing.
-   */
-  readonly program?: Program | undefined;
 }
 
 /** A source line of a program, as BTF line info records it. */
@@ -431,12 +425,10 @@ export abstract class ObjectRuntime<P extends RuntimeProgram = RuntimeProgram> {
   }
 
   /**
-   * Stack frames a run of `p` may write: 1 when its bytecode has no bpf-to-bpf call and no
-   * function pointer (callback), all of them otherwise or when the bytecode is not at hand.
+   * Stack frames a run of `p` may write, so only those are zeroed before it (VmObject knows it
+   * from the bytecode, AotObject from the manifest; MAX_FRAMES when in doubt).
    */
-  protected stackFrames(p: P): number {
-    return p.program === undefined ? MAX_FRAMES : stackFramesOf(p.program);
-  }
+  protected abstract stackFrames(p: P): number;
 
   /** The context kind of a program's type; UNSUPPORTED for types we cannot run. */
   protected contextFor(p: P): ContextKind {
@@ -488,25 +480,6 @@ export abstract class ObjectRuntime<P extends RuntimeProgram = RuntimeProgram> {
     if (rec === undefined) return e;
     return new RunError(e.code, e.detail, { insn: e.insn, line: rec.line, cause: e });
   }
-}
-
-// Code.CALL_LOCAL, Code.LDDW and LddwSrc.FUNC of src/isa/opcodes.ts, restated: the light
-// runtime (ebpf-wasm/runtime) runs through this file and must not import src/isa/
-// (test/runtime/runner.test.ts checks stackFramesOf against assembled programs).
-const CALL_LOCAL = 0x185;
-const LDDW = 0x18;
-const LDDW_FUNC = 4;
-
-/**
- * Stack frames a run of `program` may write: 1 without bpf-to-bpf calls and function pointers
- * (callbacks run in the frame above their caller's), all MAX_FRAMES with them.
- */
-export function stackFramesOf(program: Program): number {
-  for (const insn of program.insns) {
-    if (insn.code === CALL_LOCAL) return MAX_FRAMES;
-    if (insn.code === LDDW && insn.src === LDDW_FUNC) return MAX_FRAMES;
-  }
-  return 1;
 }
 
 /** Instructions over a chain: -1 as soon as compiled code (which does not count) ran a part. */
