@@ -13,11 +13,15 @@ export {
   type VmOptions,
 } from './vm.js';
 export {
+  ObjectRuntime,
   VmObject,
+  type ObjectEngine,
   type ObjectProgram,
   type ObjectRunOptions,
   type ObjectRunResult,
   type OpenOptions,
+  type ProgramRunner,
+  type RunnerOptions,
 } from './runtime/object/index.js';
 
 // Errors: one type with a stage, a code and the instruction index.

@@ -29,6 +29,7 @@ export {
   type Stage,
 } from '../errors.js';
 export type { ObjectEngine, ObjectRunOptions, ObjectRunResult } from '../runtime/object/runtime.js';
+export type { ProgramRunner, RunnerOptions } from '../runtime/object/runner.js';
 export type { ContextFields, ContextInput } from '../runtime/context/index.js';
 export { HelperCall, HelperRegistry, type HelperDef, type HelperFn } from '../runtime/helpers.js';
 export { helperId, helperName } from '../runtime/helpers/ids.js';
