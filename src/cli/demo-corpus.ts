@@ -36,7 +36,8 @@ export interface Golden {
   readonly runs: readonly GoldenRun[];
 }
 
-interface MapUpdate {
+/** A map update of a setup file (corpus/README.md). */
+export interface MapUpdate {
   readonly map: string;
   readonly key?: string;
   readonly value?: string;
@@ -46,11 +47,11 @@ interface MapUpdate {
   readonly flags?: 'any' | 'noexist' | 'exist';
 }
 
-interface SetupPacket {
+export interface SetupPacket {
   readonly ctx?: string;
 }
 
-interface SetupProgram {
+export interface SetupProgram {
   readonly name: string;
   readonly maps?: readonly MapUpdate[];
   readonly packets?: readonly SetupPacket[];
@@ -58,6 +59,8 @@ interface SetupProgram {
 
 export interface Setup {
   readonly type?: string;
+  /** Maps the kernel tool did not record faithfully (the replay test leaves them out). */
+  readonly ignoreMaps?: readonly string[];
   readonly maps?: readonly MapUpdate[];
   readonly packets?: readonly SetupPacket[];
   readonly programs?: readonly SetupProgram[];
@@ -134,7 +137,8 @@ export function setupType(setup: Setup): ProgType | undefined {
   return setup.type !== undefined ? parseProgType('demo', setup.type) : undefined;
 }
 
-function programSetup(setup: Setup, program: string): SetupProgram | undefined {
+/** The setup's entry for `program`, if it has one. */
+export function programSetup(setup: Setup, program: string): SetupProgram | undefined {
   return setup.programs?.find((p) => p.name === program);
 }
 

@@ -7,30 +7,7 @@
 import type { errorJson } from './object.js';
 import type { MapEntryJson } from './map-dump.js';
 
-// Names of return codes: linux/bpf.h enum xdp_action, linux/pkt_cls.h TC_ACT_*.
-const XDP_ACTIONS = ['XDP_ABORTED', 'XDP_DROP', 'XDP_PASS', 'XDP_TX', 'XDP_REDIRECT'];
-const TC_ACTIONS = [
-  'TC_ACT_OK',
-  'TC_ACT_RECLASSIFY',
-  'TC_ACT_SHOT',
-  'TC_ACT_PIPE',
-  'TC_ACT_STOLEN',
-  'TC_ACT_QUEUED',
-  'TC_ACT_REPEAT',
-  'TC_ACT_REDIRECT',
-  'TC_ACT_TRAP',
-];
-
-/** What a return code means to the hook the program runs at. */
-export function actionName(type: string, retval: number): string {
-  if (type === 'xdp') return XDP_ACTIONS[retval] ?? `XDP ${retval} (invalid)`;
-  if (type === 'sched_cls' || type === 'sched_act') {
-    return retval === 0xffff_ffff ? 'TC_ACT_UNSPEC' : (TC_ACTIONS[retval] ?? `TC ${retval}`);
-  }
-  // A socket filter returns how many bytes of the packet to keep.
-  if (type === 'socket_filter') return retval === 0 ? 'drop' : `keep ${retval} bytes`;
-  return `r0=0x${retval.toString(16)}`;
-}
+export { actionName } from './actions.js';
 
 export interface ProgramInfo {
   readonly name: string;

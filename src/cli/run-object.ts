@@ -14,32 +14,16 @@ import type { ContextInput } from '../runtime/context/index.js';
 import type { EngineName } from '../runtime/engine.js';
 import { type BpfMap, MapType } from '../runtime/maps/index.js';
 import type { ObjectEngine, ObjectRunResult, ObjectRuntime } from '../runtime/object/runtime.js';
+import { actionOf } from './actions.js';
 import { countOpt, flagOpt, listOpt, type ParsedArgs, stringOpt, usageError } from './args.js';
 import { compileForRun, onlyProgramName, openAot } from './aot.js';
 import type { CliIo } from './io.js';
 import { dumpMaps, mapsText } from './map-dump.js';
 import { openObject, parseProgType } from './object.js';
 
-/** Return codes with names, by the context a program runs in (linux/bpf.h, linux/pkt_cls.h). */
-const XDP_ACTIONS = ['XDP_ABORTED', 'XDP_DROP', 'XDP_PASS', 'XDP_TX', 'XDP_REDIRECT'];
-const TC_ACTIONS = [
-  'TC_ACT_OK',
-  'TC_ACT_RECLASSIFY',
-  'TC_ACT_SHOT',
-  'TC_ACT_PIPE',
-  'TC_ACT_STOLEN',
-  'TC_ACT_QUEUED',
-  'TC_ACT_REPEAT',
-  'TC_ACT_REDIRECT',
-];
-
 /** ` (XDP_PASS)` for a return code that has a name in the program's type, else nothing. */
 function retvalName(type: string, retval: number): string {
-  let name: string | undefined;
-  if (type === 'xdp') name = XDP_ACTIONS[retval];
-  else if (type === 'sched_cls' || type === 'sched_act') {
-    name = retval === 0xffff_ffff ? 'TC_ACT_UNSPEC' : TC_ACTIONS[retval];
-  }
+  const name = actionOf(type, retval);
   return name !== undefined ? ` (${name})` : '';
 }
 

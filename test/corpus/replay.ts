@@ -6,6 +6,13 @@
 
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
+import {
+  applySetup as applySetupOf,
+  type MapUpdate,
+  programSetup,
+  type Setup,
+  type SetupProgram,
+} from '../../src/cli/demo-corpus.js';
 import { BpfError } from '../../src/errors.js';
 import type { EngineName } from '../../src/runtime/engine.js';
 import type { BpfMap } from '../../src/runtime/maps/index.js';
@@ -38,34 +45,6 @@ export interface Golden {
   readonly type: string;
   readonly runs: readonly GoldenRun[];
   readonly maps: Readonly<Record<string, readonly MapEntry[]>>;
-}
-
-interface MapUpdate {
-  readonly map: string;
-  readonly key?: string;
-  readonly value?: string;
-  readonly values?: readonly string[];
-  readonly prog?: string;
-  readonly innerMap?: string;
-  readonly flags?: 'any' | 'noexist' | 'exist';
-}
-
-interface SetupPacket {
-  readonly ctx?: string;
-}
-
-interface SetupProgram {
-  readonly name: string;
-  readonly maps?: readonly MapUpdate[];
-  readonly packets?: readonly SetupPacket[];
-}
-
-export interface Setup {
-  readonly type?: string;
-  readonly ignoreMaps?: readonly string[];
-  readonly maps?: readonly MapUpdate[];
-  readonly packets?: readonly SetupPacket[];
-  readonly programs?: readonly SetupProgram[];
 }
 
 export interface GoldenCase {
@@ -125,7 +104,7 @@ export function openCase(c: GoldenCase, engine: EngineName): VmObject {
 }
 
 function setupProgram(c: GoldenCase): SetupProgram | undefined {
-  return c.setup.programs?.find((p) => p.name === c.golden.program);
+  return programSetup(c.setup, c.golden.program);
 }
 
 function updates(c: GoldenCase): MapUpdate[] {
@@ -144,25 +123,9 @@ export function missingFor(obj: VmObject, c: GoldenCase): MissingHelper[] {
   return [...seen.values()].sort((a, b) => a.id - b.id);
 }
 
-const FLAGS = { any: 0, noexist: 1, exist: 2 } as const;
-
+/** The setup's map updates, applied as `ebpf-wasm demo` applies them (src/cli/demo-corpus.ts). */
 export function applySetup(obj: ObjectRuntime, c: GoldenCase): void {
-  for (const u of updates(c)) {
-    const map = obj.map(u.map);
-    const flags = FLAGS[u.flags ?? 'any'];
-    if (u.prog !== undefined) {
-      obj.setTailCall(u.map, new DataView(hex(u.key ?? '').buffer).getUint32(0, true), u.prog);
-    } else if (u.innerMap !== undefined) {
-      map.setInner(hex(u.key ?? ''), obj.map(u.innerMap));
-    } else if (u.key === undefined) {
-      map.push(hex(u.value ?? ''), flags);
-    } else if (u.values !== undefined) {
-      // One virtual CPU: the first CPU's value.
-      map.updatePerCpu(hex(u.key), u.values.slice(0, map.cpus).map(hex), flags);
-    } else {
-      map.update(hex(u.key), hex(u.value ?? ''), flags);
-    }
-  }
+  applySetupOf(obj, c.setup, c.golden.program);
 }
 
 const UNRECORDED = new Set<number>([
