@@ -23,6 +23,10 @@
 // Callbacks (bpf_loop): a helper calls HelperCall.callback, which runs the callee re-entrantly
 // (`exec` with the callee's frame as the base, returning at its `exit`) on the same registers,
 // saved before and restored after. `lddw rX, func <rel>` loads the callee's entry slot index.
+//
+// Tail calls: a call to helper 12 is armed like compiled code's (src/runtime/object/tail-call.ts);
+// when bpf_tail_call records the call instead of throwing, `exec` returns at once, from any call
+// depth, and the object's run loop starts the target. Inside a callback the helper throws.
 
 import { RunError, assertNever } from '../errors.js';
 import { checkTargets } from '../isa/decode.js';
@@ -31,7 +35,14 @@ import { Code, LddwSrc } from '../isa/opcodes.js';
 import { infoOf } from '../isa/table.js';
 import type { Engine, ExecEnv, Executable, TraceSink } from '../runtime/engine.js';
 import { HelperCall, callbackTarget } from '../runtime/helpers.js';
-import { ARGS_SLOT, MAX_FRAMES, frameTop } from '../runtime/layout.js';
+import { idOf } from '../runtime/helpers/ids.js';
+import {
+  ARGS_SLOT,
+  MAX_FRAMES,
+  TAIL_CALL_SLOT,
+  TailCallWord,
+  frameTop,
+} from '../runtime/layout.js';
 import {
   add64,
   arsh64,
@@ -49,6 +60,9 @@ import {
 import { atomic32, atomic64 } from './atomic.js';
 import { runBuiltin } from './builtins.js';
 import { MemAccess } from './mem.js';
+
+/** bpf_tail_call's helper id (linux/bpf.h). */
+const TAIL_CALL_HELPER = idOf('tail_call');
 
 /** The interpreter as an Engine: preparing unpacks the program; nothing is compiled. */
 export const interpEngine: Engine = {
@@ -500,12 +514,19 @@ class Interpreter implements Executable {
           case Code.CALL_HELPER:
             // The count goes through `this` so callbacks run by the helper add to it.
             this.count = count;
-            this.callHelper(imms[cur]! >>> 0, pcs[cur]!);
+            if (this.callHelper(imms[cur]! >>> 0, pcs[cur]!)) {
+              // A tail call was recorded: leave the program, every frame of it, at once.
+              count = this.count;
+              return u64[0]!;
+            }
             count = this.count;
             break;
           case Code.CALLX:
             this.count = count;
-            this.callHelper(r[d2]!, pcs[cur]!);
+            if (this.callHelper(r[d2]!, pcs[cur]!)) {
+              count = this.count;
+              return u64[0]!;
+            }
             count = this.count;
             break;
           case Code.CALL_KFUNC:
@@ -880,15 +901,23 @@ class Interpreter implements Executable {
     return this.retIdx[depth]!;
   }
 
-  /** `call imm` / callx: arguments to ARGS_SLOT, r0 = result, r1-r5 left as they were. */
-  private callHelper(id: number, pc: number): void {
+  /**
+   * `call imm` / callx: arguments to ARGS_SLOT, r0 = result, r1-r5 left as they were. Returns
+   * true when bpf_tail_call recorded a tail call instead of throwing it: a call to helper 12 is
+   * armed (see src/runtime/object/tail-call.ts), and the caller then leaves the program by
+   * returning, as compiled code does.
+   */
+  private callHelper(id: number, pc: number): boolean {
     const r = this.r;
     const dv = this.env.memory.view;
     for (let k = 0; k < 10; k++) dv.setUint32(ARGS_SLOT + k * 4, r[2 + k]!, true);
+    const tail = id === TAIL_CALL_HELPER;
+    if (tail) dv.setInt32(TAIL_CALL_SLOT, TailCallWord.ARMED, true);
     const ret = this.env.helpers.invoke(id, this.call, pc);
     // The helper may have grown the memory or changed the regions.
     this.mem.reset();
     this.u64[0] = ret;
+    return tail && this.env.memory.view.getInt32(TAIL_CALL_SLOT, true) === TailCallWord.PENDING;
   }
 
   /** Report the registers instruction `cur` changed. Only reached when tracing. */

@@ -1,7 +1,8 @@
 // Program -> WebAssembly binary: the module (imports, globals, the trap function), one function
 // per subprogram built from its structured control flow (or through the Relooper when the
 // graph is irreducible; exported when the program has callbacks), the `run` entry, and the
-// source map tying Wasm offsets to eBPF pcs.
+// source map tying Wasm offsets to eBPF pcs. In programs that can tail call, the checks that let
+// a tail call leave the program by returns (src/runtime/object/tail-call.ts).
 // See abi.ts for the module's interface and calling convention.
 
 import { CompileError } from '../errors.js';
@@ -39,7 +40,15 @@ import {
   trapFunctionBody,
 } from './context.js';
 import { addMemcmpFunction, usesMemcmp } from './lower-builtins.js';
-import { condition, exitSequence, lowerInsn } from './lower.js';
+import {
+  armTailCall,
+  canTailCall,
+  condition,
+  exitSequence,
+  lowerInsn,
+  mayTailCall,
+  tailCallCheck,
+} from './lower.js';
 import { Code } from '../isa/opcodes.js';
 import { type Stmt, structure } from './structure.js';
 
@@ -165,8 +174,9 @@ export function addProgram(
     const cfg = buildCfg(program);
     let loops = 0;
     let relooped = 0;
+    const tail = canTailCall(program);
     for (const sub of cfg.subprograms) {
-      const r = buildFunction(w, cfg, sub, unit);
+      const r = buildFunction(w, cfg, sub, unit, tail);
       loops += r.loops;
       if (r.relooped) relooped++;
     }
@@ -228,6 +238,7 @@ function buildFunction(
   cfg: Cfg,
   sub: Subprogram,
   unit: ProgramUnit,
+  tail: boolean,
 ): { loops: number; relooped: boolean } {
   const { program } = cfg;
   const { names, file } = unit;
@@ -238,8 +249,8 @@ function buildFunction(
   const entryCharge = shape.kind === 'nested' ? shape.entryCharge : 0;
   const body: Expr[] = [w.localSet(Local.BUDGET, w.globalGet(BUDGET_GLOBAL, i64))];
   if (entryCharge > 0) body.push(charge(c, entryCharge, sub.entryPc));
-  if (shape.kind === 'nested') emitStmts(c, cfg, shape.body, body);
-  else body.push(relooperBody(c, cfg, sub));
+  if (shape.kind === 'nested') emitStmts(c, cfg, shape.body, body, tail);
+  else body.push(relooperBody(c, cfg, sub, tail));
   body.push(w.unreachable());
   const params = w.signature(new Array<number>(PARAM_COUNT).fill(i64));
   const vars = [i64, i64, i64, i32, i32]; // Local.BUDGET, TMP_A, TMP_B, ADDR, LABEL
@@ -272,14 +283,27 @@ function lastInsn(cfg: Cfg, block: number): Insn {
   return cfg.program.insns[(cfg.blocks[block] as BasicBlock).last] as Insn;
 }
 
-/** Statements for a block's instructions; its closing jump or exit is left to the caller. */
-function blockCode(c: FnContext, cfg: Cfg, block: number, out: Expr[]): void {
+/**
+ * Statements for a block's instructions; its closing jump or exit is left to the caller. In a
+ * program that can tail call (`tail`), calls that may be bpf_tail_call are armed before and
+ * checked after, and so are bpf-to-bpf calls after (their callee may have tail-called): see
+ * src/runtime/object/tail-call.ts.
+ */
+function blockCode(c: FnContext, cfg: Cfg, block: number, out: Expr[], tail: boolean): void {
   const b = cfg.blocks[block] as BasicBlock;
   for (let i = b.first; i <= b.last; i++) {
     const insn = cfg.program.insns[i] as Insn;
     const kind = infoOf(insn.code).kind;
     if (kind === 'jmp' || kind === 'exit') continue;
-    out.push(lowerInsn(c, insn));
+    if (!tail) {
+      out.push(lowerInsn(c, insn));
+    } else if (mayTailCall(insn)) {
+      out.push(armTailCall(c), lowerInsn(c, insn), tailCallCheck(c, insn.code === Code.CALLX));
+    } else if (insn.code === Code.CALL_LOCAL) {
+      out.push(lowerInsn(c, insn), tailCallCheck(c, false));
+    } else {
+      out.push(lowerInsn(c, insn));
+    }
   }
 }
 
@@ -288,17 +312,23 @@ function falloffPc(cfg: Cfg): number {
   return (insns[insns.length - 1] as Insn).pc;
 }
 
-function emitStmts(c: FnContext, cfg: Cfg, stmts: readonly Stmt[], out: Expr[]): void {
+function emitStmts(
+  c: FnContext,
+  cfg: Cfg,
+  stmts: readonly Stmt[],
+  out: Expr[],
+  tail: boolean,
+): void {
   const { w } = c;
   const list = (body: readonly Stmt[]): Expr[] => {
     const children: Expr[] = [];
-    emitStmts(c, cfg, body, children);
+    emitStmts(c, cfg, body, children, tail);
     return children;
   };
   for (const s of stmts) {
     switch (s.k) {
       case 'code':
-        blockCode(c, cfg, s.block, out);
+        blockCode(c, cfg, s.block, out, tail);
         break;
       case 'block':
         out.push(w.block(s.label, list(s.body)));
@@ -333,7 +363,7 @@ function emitStmts(c: FnContext, cfg: Cfg, stmts: readonly Stmt[], out: Expr[]):
  * are already deduplicated by the CFG (the Relooper crashes on two branches to one target).
  * Every block is charged its own size, so the budget count is exact on this path.
  */
-function relooperBody(c: FnContext, cfg: Cfg, sub: Subprogram): Expr {
+function relooperBody(c: FnContext, cfg: Cfg, sub: Subprogram, tail: boolean): Expr {
   const { w } = c;
   const rl = w.relooper();
   const refs = new Map<number, number>();
@@ -342,7 +372,7 @@ function relooperBody(c: FnContext, cfg: Cfg, sub: Subprogram): Expr {
     const code: Expr[] = [];
     const size = blockSize(b);
     if (size > 0) code.push(charge(c, size, (cfg.program.insns[b.first] as Insn).pc));
-    blockCode(c, cfg, id, code);
+    blockCode(c, cfg, id, code, tail);
     if (b.end === 'exit') code.push(exitSequence(c));
     else if (b.end === 'falloff') code.push(c.trap(TrapKind.FELL_OFF_END, falloffPc(cfg)));
     refs.set(id, rl.addBlock(w.block(null, code)));

@@ -4,10 +4,11 @@
 // from `condition` below. Groups live in lower-alu.ts and lower-mem.ts.
 
 import { CompileError, assertNever } from '../errors.js';
-import type { Insn } from '../isa/insn.js';
+import type { Insn, Program } from '../isa/insn.js';
 import { Code, Jmp, LddwSrc } from '../isa/opcodes.js';
 import { infoOf } from '../isa/table.js';
 import { callbackTarget } from '../runtime/helpers.js';
+import { idOf } from '../runtime/helpers/ids.js';
 import {
   ARGS_SLOT,
   CALLBACK_FP_SLOT,
@@ -15,6 +16,8 @@ import {
   FRAME_SIZE,
   MAX_FRAMES,
   R0_SLOT,
+  TAIL_CALL_SLOT,
+  TailCallWord,
   frameTop,
 } from '../runtime/layout.js';
 import { Local, PARAM_COUNT, TrapKind } from './abi.js';
@@ -451,4 +454,47 @@ export function exitSequence(c: FnContext): Expr {
   out.push(w.globalSet(BUDGET_GLOBAL, w.localGet(Local.BUDGET, i64)));
   out.push(w.return(c.get(0)));
   return w.block(null, out, WasmTypes.auto);
+}
+
+// ---- tail calls by returns (src/runtime/object/tail-call.ts) ----
+
+/** bpf_tail_call's helper id (linux/bpf.h). */
+const TAIL_CALL_ID = idOf('tail_call');
+
+/** Whether `insn` may call bpf_tail_call: `call 12`, or callx (its id is only known at run). */
+export function mayTailCall(insn: Insn): boolean {
+  return (
+    (insn.code === Code.CALL_HELPER && insn.imm >>> 0 === TAIL_CALL_ID) || insn.code === Code.CALLX
+  );
+}
+
+/**
+ * Whether a program can tail call at all: only those get the arms and checks, so the others pay
+ * nothing.
+ */
+export function canTailCall(program: Program): boolean {
+  return program.insns.some(mayTailCall);
+}
+
+/** Before a call that may be bpf_tail_call: tell the helper this code unwinds by returns. */
+export function armTailCall(c: FnContext): Expr {
+  return c.w.store32(TAIL_CALL_SLOT, c.k32(0), c.k32(TailCallWord.ARMED));
+}
+
+/**
+ * After a call that may have recorded a tail call (bpf_tail_call, callx, a bpf-to-bpf call):
+ * return at once when one is pending, so the whole program unwinds to `run` and the run loop
+ * starts the target (r0 is not looked at). After callx, `disarm`: a callx to another helper
+ * leaves the arm set, and it must not meet a later bpf_tail_call from code that checks nothing.
+ */
+export function tailCallCheck(c: FnContext, disarm: boolean): Expr {
+  const { w } = c;
+  const pending = w.cmp32(
+    'eq',
+    w.load32('load', TAIL_CALL_SLOT, c.k32(0)),
+    c.k32(TailCallWord.PENDING),
+  );
+  const leave = w.if(pending, w.return(c.get(0)));
+  if (!disarm) return leave;
+  return w.block(null, [leave, w.store32(TAIL_CALL_SLOT, c.k32(0), c.k32(TailCallWord.IDLE))]);
 }

@@ -5,7 +5,8 @@
 //   0x0000 ┌────────────────────┐
 //          │ zero page          │  never valid: a null pointer faults
 //   0x1000 ├────────────────────┤
-//          │ runtime scratch    │  r0 slot, helper argument slots, trap info, budget
+//          │ runtime scratch    │  r0 slot, helper argument slots, trap info, budget,
+//          │                    │  callback registers, pending tail call
 //   0x2000 ├────────────────────┤
 //          │ call stack         │  8 frames x 512 B; frame i is [0x2000 + i*512, +512),
 //          │                    │  its r10 is the frame's top (exclusive end)
@@ -48,6 +49,23 @@ export const CALLBACK_FP_SLOT = SCRATCH_BASE + 0x50;
  * the interpreter, which runs the callee on the caller's register file.
  */
 export const CALLBACK_REGS_SLOT = SCRATCH_BASE + 0x58;
+/**
+ * Tail calls without exceptions (src/runtime/object/tail-call.ts), 16 bytes: an i32 state word
+ * (TailCallWord) at +0, then the pending call's target program id (u32) at +4 and context
+ * pointer (u32) at +8. Compiled code that can unwind by returns arms the word before calling
+ * bpf_tail_call; the helper then records the call here (PENDING) and returns, and every call
+ * site of the program returns at once when it sees PENDING, up to the object's run loop.
+ */
+export const TAIL_CALL_SLOT = SCRATCH_BASE + 0x80;
+/** Values of the state word at TAIL_CALL_SLOT. */
+export const TailCallWord = {
+  /** No tail call in flight. */
+  IDLE: 0,
+  /** Written by compiled code just before a call that may be bpf_tail_call: it can unwind. */
+  ARMED: 1,
+  /** A tail call was recorded: compiled code returns at once; the run loop starts the target. */
+  PENDING: 2,
+} as const;
 export const SCRATCH_END = 0x2000;
 
 export const STACK_BASE = 0x2000;

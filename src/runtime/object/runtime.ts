@@ -38,7 +38,7 @@ import {
 } from '../engine.js';
 import type { HelperFn, HelperRegistry } from '../helpers.js';
 import { type HostEnv, registerStandardHelpers } from '../helpers/index.js';
-import { R0_SLOT } from '../layout.js';
+import { R0_SLOT, TAIL_CALL_SLOT, TailCallWord } from '../layout.js';
 import type { BpfMap, MapSet } from '../maps/index.js';
 import { registerMapHelpers } from '../maps/helpers.js';
 import type { VmMemory } from '../memory.js';
@@ -304,6 +304,9 @@ export abstract class ObjectRuntime<P extends RuntimeProgram = RuntimeProgram> {
    * calls, each program on a clean stack; returns r0's low 32 bits. The full r0 and the rest of
    * the run stay in the last* fields until the next run. `low`: run through the engine's 32-bit
    * path where it has one (r0 then stays in R0_SLOT, read only if asked for).
+   *
+   * A program leaves for a tail call in one of two ways (tail-call.ts): it returns with
+   * `tail.pending` set (r0 is then meaningless), or it throws `tail.signal` (callbacks).
    */
   private chain(
     first: P,
@@ -323,54 +326,80 @@ export abstract class ObjectRuntime<P extends RuntimeProgram = RuntimeProgram> {
     let executed = 0;
     let tailCalls = 0;
     tail.count = 0;
-    for (;;) {
-      memory.freshStack(this.framesOf(prog));
-      try {
-        let retval: number;
-        if (low && exe.runLow !== undefined) {
-          retval = exe.runLow(ctx, r2);
-          this.r0InSlot = true;
-        } else {
-          const r0 = exe.run(ctx, r2);
-          this.r0Value = r0;
-          this.r0InSlot = false;
-          retval = Number(r0 & 0xffff_ffffn);
-        }
-        this.finish(prog, tailCalls, addExecuted(executed, exe.executed));
-        return retval;
-      } catch (e) {
-        if (e !== signal) {
-          if (kind.name === 'skb' && this.isPacketLoadFault(e, prog)) {
-            // The kernel's ld_abs/ld_ind outside the packet ends the program with r0 = 0.
-            this.r0Value = 0n;
+    tail.depth = 0;
+    if (tail.pending) this.clearPending();
+    tail.running = true;
+    try {
+      for (;;) {
+        memory.freshStack(this.framesOf(prog));
+        let retval = 0;
+        let left: boolean;
+        try {
+          if (low && exe.runLow !== undefined) {
+            retval = exe.runLow(ctx, r2);
+            this.r0InSlot = true;
+          } else {
+            const r0 = exe.run(ctx, r2);
+            this.r0Value = r0;
             this.r0InSlot = false;
-            this.finish(prog, tailCalls, addExecuted(executed, exe.executed));
-            return 0;
+            retval = Number(r0 & 0xffff_ffffn);
           }
-          throw this.withSourceLine(e, prog);
+          left = tail.pending;
+        } catch (e) {
+          if (e !== signal) {
+            if (kind.name === 'skb' && this.isPacketLoadFault(e, prog)) {
+              // The kernel's ld_abs/ld_ind outside the packet ends the program with r0 = 0.
+              this.r0Value = 0n;
+              this.r0InSlot = false;
+              this.finish(prog, tailCalls, addExecuted(executed, exe.executed));
+              return 0;
+            }
+            throw this.withSourceLine(e, prog);
+          }
+          left = true;
         }
+        if (!left) {
+          this.finish(prog, tailCalls, addExecuted(executed, exe.executed));
+          return retval;
+        }
+        if (tail.pending) this.clearPending();
+        // A tail call: the target, on the caller's context.
         executed = addExecuted(executed, exe.executed);
-        const next = this.byId[signal.target];
-        if (next === undefined) {
-          throw new RunError(
-            'HELPER_FAILED',
-            `tail call from ${prog.name} to program ${signal.target}, which is not in this module`,
-            { insn: signal.pc },
-          );
-        }
-        if (this.contextFor(next) !== kind) {
-          throw new RunError(
-            'HELPER_FAILED',
-            `tail call from ${prog.name} (${prog.type}) to ${next.name} (${next.type})`,
-            { insn: signal.pc },
-          );
-        }
-        prog = next;
+        prog = this.tailCallTarget(prog, kind);
         exe = this.executable(prog, engine);
         ctx = signal.ctx;
         tailCalls++;
       }
+    } finally {
+      tail.running = false;
     }
+  }
+
+  /** The program tail call `tail.signal` enters from `prog`, checked to run on `kind`. */
+  private tailCallTarget(prog: P, kind: ContextKind): P {
+    const signal = this.tail.signal;
+    const next = this.byId[signal.target];
+    if (next === undefined) {
+      throw new RunError(
+        'HELPER_FAILED',
+        `tail call from ${prog.name} to program ${signal.target}, which is not in this module`,
+        { insn: signal.pc },
+      );
+    }
+    if (this.contextFor(next) !== kind) {
+      throw new RunError(
+        'HELPER_FAILED',
+        `tail call from ${prog.name} (${prog.type}) to ${next.name} (${next.type})`,
+        { insn: signal.pc },
+      );
+    }
+    return next;
+  }
+
+  /** The recorded tail call is taken: back to idle, for the code and the helper. */
+  private clearPending(): void {
+    this.tail.pending = false;
+    this.memory.view.setInt32(TAIL_CALL_SLOT, TailCallWord.IDLE, true);
   }
 
   private finish(prog: P, tailCalls: number, executed: number): void {
