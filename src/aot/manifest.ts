@@ -13,6 +13,12 @@
 //                              the full r0 is the u64 at layout.r0Slot
 //   export <program.callbackPrefix><pc>(i64 x11) -> i64  subprograms of programs with callbacks
 //   export map_* / ringbuf_* / host_*   the map operations (see src/runtime/maps/maps.wat)
+// Tail calls (bpf_tail_call, helper 12): before calling it, the code writes 1 (armed) to the u32
+// at layout.tailCallSlot. A host taking the tail call writes the target's program id (u32 at +4)
+// and the context (u32 at +8), then 2 (pending) at +0, and returns from env.helper; the code
+// then returns from the run export at once (its r0 is meaningless) and the host runs the target's
+// export on that context with a fresh budget, at most 33 times per run (failed calls count).
+// A host that does not take it returns a negative errno in r0 and the program goes on.
 // A trap of the module's own (budget, call depth, fell off the end, packet load) stores its kind
 // (u32 at layout.trapKindSlot) and instruction (u32 at layout.trapPcSlot) before `unreachable`;
 // any other trap is located through the stack's wasm-function index and byte offset.
@@ -30,6 +36,7 @@ import {
   PACKET_BASE,
   R0_SLOT,
   STACK_BASE,
+  TAIL_CALL_SLOT,
   TRAP_KIND_SLOT,
   TRAP_PC_SLOT,
 } from '../runtime/layout.js';
@@ -47,6 +54,7 @@ export interface ManifestLayout {
   readonly trapPcSlot: number;
   readonly trapKindSlot: number;
   readonly cpuSlot: number;
+  readonly tailCallSlot: number;
   readonly stackBase: number;
   readonly frameSize: number;
   readonly maxFrames: number;
@@ -63,6 +71,7 @@ export const LAYOUT: ManifestLayout = {
   trapPcSlot: TRAP_PC_SLOT,
   trapKindSlot: TRAP_KIND_SLOT,
   cpuSlot: CPU_SLOT,
+  tailCallSlot: TAIL_CALL_SLOT,
   stackBase: STACK_BASE,
   frameSize: FRAME_SIZE,
   maxFrames: MAX_FRAMES,

@@ -169,8 +169,6 @@ export class AotObject extends ObjectRuntime<AotProgram> {
         `an AOT module runs its compiled code ('aot'), not '${engine}': open the ELF object with Vm.open for that`,
       );
     }
-    let exe = this.cache.get(p.name);
-    if (exe !== undefined) return exe;
     const missing = this.missingHelpers(p.name);
     const first = missing[0];
     if (first !== undefined) {
@@ -194,7 +192,7 @@ export class AotObject extends ObjectRuntime<AotProgram> {
       }
     }
     const locate = aotLocator(m, this.manifest.runtimeFunctions);
-    exe = new WasmExecutable(
+    return new WasmExecutable(
       this.shared,
       {
         run: run as (r1: number, r2: number) => number,
@@ -203,8 +201,6 @@ export class AotObject extends ObjectRuntime<AotProgram> {
       },
       this.env,
     );
-    this.cache.set(p.name, exe);
-    return exe;
   }
 
   protected sourceLine(p: AotProgram, pc: number): SourceLine | undefined {

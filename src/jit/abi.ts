@@ -18,6 +18,11 @@
 // one register file and saves/restores only r6-r9 (and r10) around a local call. r6-r9 need no
 // saving here: they are the caller's own locals.
 //
+// Tail calls: in a program that can tail call (a `call 12` or a `callx`), the code arms the state
+// word at TAIL_CALL_SLOT before such a call and, after it and after every local call, returns
+// at once when the word says PENDING (bpf_tail_call recorded the call): the run loop outside
+// starts the target (src/runtime/object/tail-call.ts).
+//
 // Callbacks (bpf_loop). The budget lives in a local of the running function and in a global
 // across calls. In a program with callbacks, each JS helper call first stores the budget to the
 // global, r10 to CALLBACK_FP_SLOT and r0, r6-r9 to CALLBACK_REGS_SLOT, and reloads the budget

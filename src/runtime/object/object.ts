@@ -147,18 +147,12 @@ export class VmObject extends ObjectRuntime<ObjectProgram> {
         'an ELF object runs on interp or jit; compile it ahead of time and load the .wasm with ebpf-wasm/runtime for aot',
       );
     }
-    const key = `${engine}:${p.id}`;
-    let exe = this.cache.get(key);
-    if (exe === undefined) {
-      checkHelpers(p.name, p.program, this.helpers);
-      if (this.verifyOn && !this.verified.has(p.id)) {
-        throwIfRejected(this.verify(p.name));
-        this.verified.add(p.id);
-      }
-      exe = this.resolveEngine(engine).prepare(p.program, this.env);
-      this.cache.set(key, exe);
+    checkHelpers(p.name, p.program, this.helpers);
+    if (this.verifyOn && !this.verified.has(p.id)) {
+      throwIfRejected(this.verify(p.name));
+      this.verified.add(p.id);
     }
-    return exe;
+    return this.resolveEngine(engine).prepare(p.program, this.env);
   }
 
   /**

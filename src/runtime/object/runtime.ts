@@ -106,7 +106,6 @@ export abstract class ObjectRuntime<P extends RuntimeProgram = RuntimeProgram> {
   readonly helpers: HelperRegistry = new TailCallRegistry();
   protected readonly env: ExecEnv;
   protected readonly tail = new TailCallState();
-  protected readonly cache = new Map<string, Executable>();
   private budgetValue: number;
   private currentTrace: TraceSink | undefined;
   /** Programs by id, by name (then section), and what the run loop needs of each, by id. */
@@ -172,7 +171,8 @@ export abstract class ObjectRuntime<P extends RuntimeProgram = RuntimeProgram> {
   abstract get engine(): ObjectEngine;
 
   /**
-   * The program ready to run on `engine`, prepared on first use and cached.
+   * Make the program ready to run on `engine` (the base class caches the result per engine and
+   * program until a helper is registered).
    * @throws LoadError when it cannot be prepared (unknown helper, rejected by the verifier).
    */
   protected abstract prepared(p: P, engine: ObjectEngine): Executable;
@@ -211,7 +211,6 @@ export abstract class ObjectRuntime<P extends RuntimeProgram = RuntimeProgram> {
   /** Register (or replace) helper `id`; programs are prepared again on their next run. */
   registerHelper(id: number, fn: HelperFn, name?: string): this {
     this.helpers.register(id, fn, name);
-    this.cache.clear();
     this.ready = { interp: [], jit: [], aot: [] };
     this.generation++;
     return this;
