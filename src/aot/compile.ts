@@ -11,9 +11,6 @@
 
 import { CompileError } from '../errors.js';
 import { type BpfObject, loadObject, type LoadOptions } from '../elf/object.js';
-import { type ProgType, progTypeId } from '../elf/prog-type.js';
-import { encode } from '../isa/encode.js';
-import type { Program } from '../isa/insn.js';
 import { mapTypeName } from '../elf/maps-def.js';
 import { interpEngine } from '../interp/interp.js';
 import { infoOf } from '../isa/table.js';
@@ -48,6 +45,8 @@ import {
   MANIFEST_FORMAT,
   MANIFEST_SECTION,
 } from './manifest.js';
+
+export { programObject } from './program-object.js';
 
 export const GENERATOR = 'ebpf-wasm 0.1.0';
 
@@ -269,32 +268,6 @@ export function compileAot(input: Uint8Array | BpfObject, opts: AotOptions = {})
   } finally {
     w.dispose();
   }
-}
-
-/**
- * A raw program (assembly, bytecode) as a one-program object without maps, so it compiles to the
- * same module format; `type` 'unspec' runs it on raw input memory (r1 = address, r2 = length).
- */
-export function programObject(
-  program: Program,
-  opts: { readonly name?: string; readonly type?: ProgType } = {},
-): BpfObject {
-  const type = opts.type ?? 'unspec';
-  return {
-    programs: [
-      {
-        name: opts.name ?? 'main',
-        section: '',
-        type,
-        typeId: progTypeId(type),
-        insns: encode(program.insns),
-        relocations: [],
-      },
-    ],
-    maps: [],
-    license: '',
-    version: 0,
-  };
 }
 
 /** Non-zero runs of memory [start, end) as data segments. */

@@ -10,12 +10,12 @@
 import { basename } from 'node:path';
 import type { AotModule, AotOptions } from '../aot/compile.js';
 import { type Manifest, readManifest } from '../aot/manifest.js';
+import { programObject } from '../aot/program-object.js';
 import { AotObject } from '../aot/object.js';
 import { ensureEngine } from '../conformance/engines.js';
 import type { BpfObject } from '../elf/object.js';
-import { type ProgType, progTypeId } from '../elf/prog-type.js';
+import type { ProgType } from '../elf/prog-type.js';
 import { BpfError, CompileError, LoadError } from '../errors.js';
-import { encode } from '../isa/encode.js';
 import { infoOf } from '../isa/table.js';
 import type { HostEnv } from '../runtime/helpers/host.js';
 import { DEFAULT_DATA_CAPACITY } from '../runtime/layout.js';
@@ -54,21 +54,7 @@ async function aotCompiler(): Promise<
  * type `--type` gave (or unspec), named after its file as `run` and `compile` name it.
  */
 export function looseObject(loose: LooseProgram, type: ProgType): BpfObject {
-  return {
-    programs: [
-      {
-        name: loose.name,
-        section: '',
-        type,
-        typeId: progTypeId(type),
-        insns: encode(loose.program.insns),
-        relocations: [],
-      },
-    ],
-    maps: [],
-    license: '',
-    version: 0,
-  };
+  return programObject(loose.program, { name: loose.name, type });
 }
 
 /**
