@@ -31,6 +31,7 @@ import { MAP_HELPERS, mapsWasm } from '../runtime/maps/index.js';
 import {
   nameOfHelper,
   type ObjectProgram,
+  packetFaultExits,
   stackFramesOf,
   VmObject,
 } from '../runtime/object/index.js';
@@ -166,6 +167,7 @@ export function compileAot(input: Uint8Array | BpfObject, opts: AotOptions = {})
           names: { fn: (pc) => `${prefix}${pc}`, run: exportNames.get(p.id) as string },
           wasmHelpers,
           file,
+          packetFaultExits: packetFaultExits(p.type),
         });
       } catch (e) {
         if (e instanceof CompileError) {

@@ -19,6 +19,8 @@
 // then returns from the run export at once (its r0 is meaningless) and the host runs the target's
 // export on that context with a fresh budget, at most 33 times per run (failed calls count).
 // A host that does not take it returns a negative errno in r0 and the program goes on.
+// In socket and tc programs an ld_abs/ld_ind outside the packet returns 0 from the run export
+// (the kernel's behaviour); elsewhere it traps like any out-of-range access.
 // A trap of the module's own (budget, call depth, fell off the end, packet load) stores its kind
 // (u32 at layout.trapKindSlot) and instruction (u32 at layout.trapPcSlot) before `unreachable`;
 // any other trap is located through the stack's wasm-function index and byte offset.

@@ -33,7 +33,7 @@ import { checkTargets } from '../isa/decode.js';
 import { NUM_REGS, type Program } from '../isa/insn.js';
 import { Code, LddwSrc } from '../isa/opcodes.js';
 import { infoOf } from '../isa/table.js';
-import type { Engine, ExecEnv, Executable, TraceSink } from '../runtime/engine.js';
+import type { Engine, ExecEnv, Executable, PrepareOptions, TraceSink } from '../runtime/engine.js';
 import { HelperCall, callbackTarget } from '../runtime/helpers.js';
 import { idOf } from '../runtime/helpers/ids.js';
 import {
@@ -67,8 +67,8 @@ const TAIL_CALL_HELPER = idOf('tail_call');
 /** The interpreter as an Engine: preparing unpacks the program; nothing is compiled. */
 export const interpEngine: Engine = {
   name: 'interp',
-  prepare(program: Program, env: ExecEnv): Executable {
-    return new Interpreter(program, env);
+  prepare(program: Program, env: ExecEnv, opts: PrepareOptions = {}): Executable {
+    return new Interpreter(program, env, opts.packetFaultExits ?? false);
   },
 };
 
@@ -121,6 +121,8 @@ class Interpreter implements Executable {
   constructor(
     program: Program,
     private readonly env: ExecEnv,
+    /** An ld_abs/ld_ind outside the packet ends the program with r0 = 0 (PrepareOptions). */
+    private readonly packetFaultExits = false,
   ) {
     checkTargets(program);
     const n = program.insns.length;
@@ -192,6 +194,8 @@ class Interpreter implements Executable {
     const budget = this.env.budget;
     const trace = this.env.trace;
     const n = codes.length;
+    // A packet load fault ends the program here with r0 = 0 (not inside a callback's exec).
+    const soft = this.packetFaultExits && base === 0;
     let count = this.count;
     let i = start;
     try {
@@ -741,36 +745,48 @@ class Interpreter implements Executable {
             r[d2] = imms[cur]! >>> 0;
             r[d2 + 1] = immHi[cur]!;
             break;
-          case Code.LDABSW:
-            r[0] = mem.dv.getUint32(mem.packet(0, 0, imms[cur]!, 4, pcs[cur]!), false);
+          case Code.LDABSW: {
+            const at = mem.packet(0, 0, imms[cur]!, 4, pcs[cur]!, soft);
+            if (at < 0) return this.packetFault();
+            r[0] = mem.dv.getUint32(at, false);
             r[1] = 0;
             break;
-          case Code.LDABSH:
-            r[0] = mem.dv.getUint16(mem.packet(0, 0, imms[cur]!, 2, pcs[cur]!), false);
+          }
+          case Code.LDABSH: {
+            const at = mem.packet(0, 0, imms[cur]!, 2, pcs[cur]!, soft);
+            if (at < 0) return this.packetFault();
+            r[0] = mem.dv.getUint16(at, false);
             r[1] = 0;
             break;
-          case Code.LDABSB:
-            r[0] = mem.dv.getUint8(mem.packet(0, 0, imms[cur]!, 1, pcs[cur]!));
+          }
+          case Code.LDABSB: {
+            const at = mem.packet(0, 0, imms[cur]!, 1, pcs[cur]!, soft);
+            if (at < 0) return this.packetFault();
+            r[0] = mem.dv.getUint8(at);
             r[1] = 0;
             break;
-          case Code.LDINDW:
-            r[0] = mem.dv.getUint32(
-              mem.packet(r[s2 + 1]!, r[s2]!, imms[cur]!, 4, pcs[cur]!),
-              false,
-            );
+          }
+          case Code.LDINDW: {
+            const at = mem.packet(r[s2 + 1]!, r[s2]!, imms[cur]!, 4, pcs[cur]!, soft);
+            if (at < 0) return this.packetFault();
+            r[0] = mem.dv.getUint32(at, false);
             r[1] = 0;
             break;
-          case Code.LDINDH:
-            r[0] = mem.dv.getUint16(
-              mem.packet(r[s2 + 1]!, r[s2]!, imms[cur]!, 2, pcs[cur]!),
-              false,
-            );
+          }
+          case Code.LDINDH: {
+            const at = mem.packet(r[s2 + 1]!, r[s2]!, imms[cur]!, 2, pcs[cur]!, soft);
+            if (at < 0) return this.packetFault();
+            r[0] = mem.dv.getUint16(at, false);
             r[1] = 0;
             break;
-          case Code.LDINDB:
-            r[0] = mem.dv.getUint8(mem.packet(r[s2 + 1]!, r[s2]!, imms[cur]!, 1, pcs[cur]!));
+          }
+          case Code.LDINDB: {
+            const at = mem.packet(r[s2 + 1]!, r[s2]!, imms[cur]!, 1, pcs[cur]!, soft);
+            if (at < 0) return this.packetFault();
+            r[0] = mem.dv.getUint8(at);
             r[1] = 0;
             break;
+          }
 
           // ---- atomics (bulky and rare: the work is in methods, off the hot path) ----
           case Code.ATOMIC32_ADD:
@@ -899,6 +915,13 @@ class Interpreter implements Executable {
     mem.depth = depth;
     mem.reset();
     return this.retIdx[depth]!;
+  }
+
+  /** A packet load outside the packet, in packetFaultExits mode: the program ends, r0 = 0. */
+  private packetFault(): bigint {
+    this.r[0] = 0;
+    this.r[1] = 0;
+    return 0n;
   }
 
   /**

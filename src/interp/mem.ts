@@ -82,9 +82,10 @@ export class MemAccess {
   /**
    * Address of `len` bytes at offset (hi:lo) + imm into the packet (legacy ldabs/ldind): the
    * 'packet' region when a program context set one, otherwise the 'input' region.
-   * @throws RunError OUT_OF_BOUNDS when the offset is negative or runs past the data.
+   * @throws RunError OUT_OF_BOUNDS when the offset is negative or runs past the data, or, when
+   * `soft`, returns -1 instead.
    */
-  packet(hi: number, lo: number, imm: number, len: number, pc: number): number {
+  packet(hi: number, lo: number, imm: number, len: number, pc: number, soft = false): number {
     let region: Region | undefined;
     for (const r of this.memory.listRegions()) {
       if (r.name === 'packet') {
@@ -103,6 +104,7 @@ export class MemAccess {
       h = (h + 1) >>> 0;
     }
     if (region === undefined || h !== 0 || off + len > region.end - region.start) {
+      if (soft) return -1;
       const where = (BigInt(h) << 32n) | BigInt(off);
       throw new RunError(
         'OUT_OF_BOUNDS',

@@ -59,6 +59,8 @@ export interface CodegenOptions {
   readonly validate: boolean;
   /** Helper ids called through their Wasm implementation (imported as wasm_helpers.h<id>). */
   readonly wasmHelpers: readonly number[];
+  /** A packet load fault ends the program with r0 = 0 (PrepareOptions.packetFaultExits). */
+  readonly packetFaultExits?: boolean | undefined;
 }
 
 export interface CodegenStats {
@@ -94,6 +96,8 @@ export interface ProgramUnit {
   readonly wasmHelpers: ReadonlyMap<number, string>;
   /** Source map file index of the program's pcs (WasmModule.addDebugFile). */
   readonly file: number;
+  /** A packet load fault ends the program with r0 = 0 instead of trapping. */
+  readonly packetFaultExits?: boolean | undefined;
 }
 
 export function generate(program: Program, opts: CodegenOptions): Codegen {
@@ -113,6 +117,7 @@ export function generate(program: Program, opts: CodegenOptions): Codegen {
       names: JIT_NAMES,
       wasmHelpers: helpers,
       file,
+      packetFaultExits: opts.packetFaultExits,
     });
     return finish(w, opts, { insns, functions, loops, relooped });
   } finally {
@@ -244,7 +249,9 @@ function buildFunction(
   const { names, file } = unit;
   const calleeOf = (insn: Insn): string =>
     names.fn((program.insns[targetIndex(program, insn)] as Insn).pc);
-  const c = new FnContext(w, unit.wasmHelpers, calleeOf, cfg.callbacks);
+  // The main function only, and not when it may also run as a callback.
+  const exits = unit.packetFaultExits === true && sub.entryPc === 0 && !cfg.callbacks;
+  const c = new FnContext(w, unit.wasmHelpers, calleeOf, cfg.callbacks, exits);
   const shape = structure(cfg, sub);
   const entryCharge = shape.kind === 'nested' ? shape.entryCharge : 0;
   const body: Expr[] = [w.localSet(Local.BUDGET, w.globalGet(BUDGET_GLOBAL, i64))];

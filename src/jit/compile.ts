@@ -17,6 +17,8 @@ export interface CompileOptions {
   readonly validate?: boolean | undefined;
   /** Helper ids to call through their Wasm implementation (imports wasm_helpers.h<id>). */
   readonly wasmHelpers?: readonly number[] | undefined;
+  /** A packet load fault ends the program with r0 = 0 (PrepareOptions.packetFaultExits). */
+  readonly packetFaultExits?: boolean | undefined;
 }
 
 export interface CompiledModule {
@@ -52,7 +54,8 @@ export function compile(program: Program, opts: CompileOptions = {}): CompiledMo
   const optimize = opts.optimize ?? false;
   const validate = opts.validate ?? false;
   const wasmHelpers = [...new Set(opts.wasmHelpers ?? [])].sort((a, b) => a - b);
-  const key = `${optimize ? 'O' : '-'}${validate ? 'V' : '-'}${wasmHelpers.join(',')}|${bytesKey(encode(program.insns))}`;
+  const exits = opts.packetFaultExits ?? false;
+  const key = `${optimize ? 'O' : '-'}${validate ? 'V' : '-'}${exits ? 'X' : '-'}${wasmHelpers.join(',')}|${bytesKey(encode(program.insns))}`;
   const cached = cache.get(key);
   if (cached !== undefined) {
     hits++;
@@ -62,7 +65,7 @@ export function compile(program: Program, opts: CompileOptions = {}): CompiledMo
     return cached;
   }
   const t0 = performance.now();
-  const out = generate(program, { optimize, validate, wasmHelpers });
+  const out = generate(program, { optimize, validate, wasmHelpers, packetFaultExits: exits });
   const wasm = withModuleName(out.binary, MODULE_NAME);
   const module = new WebAssembly.Module(wasm);
   const compileMs = performance.now() - t0;

@@ -32,6 +32,11 @@ export class FnContext {
     readonly calleeOf: (insn: Insn) => string,
     /** The program has callbacks: JS helper calls hand over registers and budget (abi.ts). */
     readonly callbacks = false,
+    /**
+     * A packet load fault returns r0 = 0 from this function, ending the program: only in the
+     * main function (kernel programs with ld_abs have no bpf-to-bpf calls), else it traps.
+     */
+    readonly packetFaultExits = false,
   ) {}
 
   /** Remember that `expr` belongs to eBPF instruction `pc` (it may trap). */

@@ -3,7 +3,7 @@
 
 import { Code } from '../isa/opcodes.js';
 import type { Program } from '../isa/insn.js';
-import type { Engine, ExecEnv, Executable } from '../runtime/engine.js';
+import type { Engine, ExecEnv, Executable, PrepareOptions } from '../runtime/engine.js';
 import {
   EXPORT_RUN,
   EXPORT_SET_BUDGET,
@@ -37,8 +37,12 @@ export function wasmHelperIds(program: Program, env: ExecEnv): number[] {
 
 export const jitEngine: Engine = {
   name: 'jit',
-  prepare(program: Program, env: ExecEnv): Executable {
-    const opts: CompileOptions = { ...jitOptions, wasmHelpers: wasmHelperIds(program, env) };
+  prepare(program: Program, env: ExecEnv, prep: PrepareOptions = {}): Executable {
+    const opts: CompileOptions = {
+      ...jitOptions,
+      wasmHelpers: wasmHelperIds(program, env),
+      packetFaultExits: prep.packetFaultExits,
+    };
     return new JitExecutable(compile(program, opts), env);
   },
 };

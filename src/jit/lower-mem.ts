@@ -96,7 +96,8 @@ export function atomic(
 /**
  * Legacy ldabs/ldind: r0 = big-endian value of `size` bytes at offset imm (+ src) into the input
  * (at DATA_BASE, length = r2 at entry). An offset outside the input traps OUT_OF_BOUNDS, as in
- * the interpreter. (When a program context sets a separate 'packet' region the interpreter reads
+ * the interpreter, or, for socket and tc programs in objects (FnContext.packetFaultExits), ends
+ * the program with r0 = 0 by returning, as the kernel does. (When a program context sets a separate 'packet' region the interpreter reads
  * that one; the JIT always reads the input.)
  */
 export function loadPacket(c: FnContext, insn: Insn, size: 1 | 2 | 4, indirect: boolean): Expr {
@@ -120,7 +121,10 @@ export function loadPacket(c: FnContext, insn: Insn, size: 1 | 2 | 4, indirect: 
   }
   return w.block(null, [
     w.localSet(Local.TMP_A, offset),
-    w.if(outside, c.trap(TrapKind.OUT_OF_BOUNDS, insn.pc)),
+    w.if(
+      outside,
+      c.packetFaultExits ? w.return(c.k64(0n)) : c.trap(TrapKind.OUT_OF_BOUNDS, insn.pc),
+    ),
     c.set32(0, value),
   ]);
 }

@@ -41,10 +41,20 @@ export interface Executable {
   readonly executed: number;
 }
 
+/** How a program is prepared, beyond its bytecode. */
+export interface PrepareOptions {
+  /**
+   * A legacy packet load (ld_abs/ld_ind) outside the packet ends the program with r0 = 0, as
+   * the kernel does for socket filters and tc programs, instead of trapping OUT_OF_BOUNDS (the
+   * default, for raw programs). Compiled code then returns instead of raising a Wasm trap.
+   */
+  readonly packetFaultExits?: boolean | undefined;
+}
+
 export interface Engine {
   readonly name: EngineName;
   /** Make a program runnable in `env` (the JIT translates and instantiates here). */
-  prepare(program: Program, env: ExecEnv): Executable;
+  prepare(program: Program, env: ExecEnv, opts?: PrepareOptions): Executable;
 }
 
 /** An instruction budget as ExecEnv takes it: a non-negative safe integer. */

@@ -10,6 +10,7 @@ export {
 export {
   DEFAULT_OBJECT_BUDGET,
   ObjectRuntime,
+  packetFaultExits,
   type ObjectEngine,
   type ObjectRunOptions,
   type ObjectRunResult,

@@ -32,6 +32,7 @@ import {
 } from './relocate.js';
 import {
   ObjectRuntime,
+  packetFaultExits,
   type ObjectEngine,
   type RuntimeOptions,
   type RuntimeProgram,
@@ -152,7 +153,9 @@ export class VmObject extends ObjectRuntime<ObjectProgram> {
       throwIfRejected(this.verify(p.name));
       this.verified.add(p.id);
     }
-    return this.resolveEngine(engine).prepare(p.program, this.env);
+    return this.resolveEngine(engine).prepare(p.program, this.env, {
+      packetFaultExits: packetFaultExits(p.type),
+    });
   }
 
   /**

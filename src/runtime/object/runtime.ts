@@ -97,6 +97,15 @@ export interface RuntimeProgram {
   readonly helpers: readonly number[];
 }
 
+/**
+ * Whether a legacy packet load (ld_abs/ld_ind) outside the packet ends a program of `type` with
+ * r0 = 0, as in the kernel: socket filters and tc programs (the skb context); the run loop gives
+ * the same result when an engine traps instead.
+ */
+export function packetFaultExits(type: string): boolean {
+  return contextOf(type)?.name === 'skb';
+}
+
 /** A source line of a program, as BTF line info records it. */
 export interface SourceLine {
   readonly line: number;
